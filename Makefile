@@ -1,0 +1,52 @@
+# returnbot — `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/returnbot.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint format locales extract update-catalogs clean
+
+$(BIN)/returnbot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+locales/%/LC_MESSAGES/returnbot.mo: locales/%/LC_MESSAGES/returnbot.po $(BIN)/returnbot
+	$(BIN)/pybabel compile --statistics --use-fuzzy=false -D returnbot -d locales -l $* 2>&1 | tail -1
+
+## compile the gettext catalogs (.po → .mo)
+locales: $(COMPILED)
+
+## run the bot: Telegram when TELEGRAM_BOT_TOKEN is set (env or .env), else the terminal chat
+run: $(BIN)/returnbot locales
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ] || grep -qs '^TELEGRAM_BOT_TOKEN=.\+' .env; then \
+		$(BIN)/returnbot run; \
+	else \
+		$(BIN)/returnbot chat; \
+	fi
+
+## the whole suite (SQLite always; PostgreSQL when reachable, required with REQUIRE_POSTGRES=1)
+test: $(BIN)/returnbot locales
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+lint: $(BIN)/returnbot
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/returnbot
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## extract strings into locales/returnbot.pot and merge them into the three catalogs
+extract: $(BIN)/returnbot
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+		--sort-output --project returnbot -o locales/returnbot.pot .
+	$(BIN)/pybabel update -D returnbot -i locales/returnbot.pot -d locales --no-fuzzy-matching \
+		--ignore-obsolete
+
+clean:
+	rm -rf $(VENV) $(COMPILED)

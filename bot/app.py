@@ -1,0 +1,121 @@
+"""Wiring: one ApplicationBuilder chain; post_init opens the database, catalogs and search index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from telegram import BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.config import LANGUAGES, Settings
+from bot.context import AppState, BotContext, PerChatUpdateProcessor, baku_now
+from bot.i18n import load_translators
+from bot.search import Entry, SearchIndex
+from db import queries
+from db.session import create_engine, create_sessionmaker
+from handlers import caravans, fallback, schedule, settlements, start, subscriptions
+
+log = logging.getLogger(__name__)
+
+# Feature modules, each exposing HANDLERS; order matters only for overlapping filters,
+# so the catch-alls of `fallback` come last.
+FEATURES = (start, settlements, schedule, caravans, subscriptions, fallback)
+CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Callable[[], dt.datetime] = baku_now,
+) -> Application:
+    """The bot, with every handler registered. `request` replaces HTTP (terminal chat)."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or "0:chat")
+        .base_url(settings.telegram_api_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=AppState))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .post_init(_open)
+        .post_shutdown(_close)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    state: AppState = application.bot_data
+    state.settings = settings
+    state.clock = clock
+    application.add_handler(start.PRE_HANDLER, group=-1)
+    for feature in FEATURES:
+        application.add_handlers(feature.HANDLERS)
+    application.add_error_handler(fallback.on_error)
+    return application
+
+
+async def _open(application: Application) -> None:
+    state: AppState = application.bot_data
+    state.translators = load_translators()
+    state.engine = create_engine(state.settings.database_url)
+    state.db = create_sessionmaker(state.engine)
+    await refresh_search(state)
+    await _register_commands(application)
+
+
+async def _close(application: Application) -> None:
+    engine = getattr(application.bot_data, "engine", None)
+    if engine is not None:
+        await engine.dispose()
+
+
+async def refresh_search(state: AppState) -> None:
+    """(Re)build the in-memory search index from the database."""
+    async with state.db() as session:
+        places = await queries.places(session)
+    state.search = SearchIndex(
+        Entry(p.key, p.names, 1.0 if p.key.startswith("settlement:") else 0.9) for p in places
+    )
+
+
+async def _register_commands(application: Application) -> None:
+    """The command menu in each language; a Bot API that refuses it does not stop the bot."""
+    state: AppState = application.bot_data
+    for language in (None, *LANGUAGES):
+        tr = state.translators[language or state.settings.default_language]
+        try:
+            await application.bot.set_my_commands(
+                start.bot_commands(tr.gettext),
+                scope=BotCommandScopeDefault(),
+                language_code=language,
+            )
+        except TelegramError as error:
+            log.warning("setMyCommands(%s) refused: %s", language or "default", error)
+            return
+
+
+@asynccontextmanager
+async def started(application: Application, *, poll: bool = True) -> AsyncIterator[Application]:
+    """Initialise, run post_init and start the application (polling unless `poll` is False),
+    as `run_polling` would, but inside the caller's event loop; undo it all on exit."""
+    await application.initialize()
+    try:
+        await application.post_init(application)
+        await application.start()
+        if poll:
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+            )
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+    finally:
+        await application.shutdown()
+        await application.post_shutdown(application)

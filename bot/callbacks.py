@@ -1,0 +1,59 @@
+"""Callback-data prefixes, in one place. Data is `<prefix>:<argument>`, at most 64 bytes.
+
+Callback data comes from the client and is never trusted: `parse` accepts only known
+prefixes with a well-formed argument; handlers still look the argument up and check rights.
+"""
+
+from __future__ import annotations
+
+import re
+
+MENU = "m"  # m:<item>           main menu entries
+REGIONS = "r"  # r:               region → district list
+DISTRICT = "d"  # d:<slug>         a district's settlements
+SETTLEMENT = "s"  # s:<slug>         a settlement card
+CARAVANS_SETTLEMENT = "cs"  # cs:<slug>
+CARAVANS_DISTRICT = "cd"  # cd:<slug>
+SUBSCRIBE_SETTLEMENT = "ss"  # ss:<slug>
+SUBSCRIBE_DISTRICT = "sd"  # sd:<slug>
+LOCATION = "l"  # l:<slug>         send the settlement's location
+LANGUAGE = "lang"  # lang:<az|en|ru>
+
+MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,60}")
+_ARGUMENT = {
+    MENU: re.compile("|".join(MENU_ITEMS)),
+    REGIONS: re.compile(""),
+    DISTRICT: _SLUG,
+    SETTLEMENT: _SLUG,
+    CARAVANS_SETTLEMENT: _SLUG,
+    CARAVANS_DISTRICT: _SLUG,
+    SUBSCRIBE_SETTLEMENT: _SLUG,
+    SUBSCRIBE_DISTRICT: _SLUG,
+    LOCATION: _SLUG,
+    LANGUAGE: re.compile("az|en|ru"),
+}
+
+
+def make(prefix: str, argument: str = "") -> str:
+    data = f"{prefix}:{argument}"
+    if len(data.encode()) > 64 or parse(data) is None:
+        raise ValueError(f"bad callback data {data!r}")
+    return data
+
+
+def parse(data: str | None) -> tuple[str, str] | None:
+    """(prefix, argument) for well-formed data, else None."""
+    if not data or len(data.encode()) > 64:
+        return None
+    prefix, sep, argument = data.partition(":")
+    pattern = _ARGUMENT.get(prefix)
+    if not sep or pattern is None or not pattern.fullmatch(argument):
+        return None
+    return prefix, argument
+
+
+def pattern(*prefixes: str) -> re.Pattern[str]:
+    """A CallbackQueryHandler pattern for these prefixes."""
+    return re.compile(r"^(?:%s):" % "|".join(re.escape(p) for p in prefixes))

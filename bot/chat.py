@@ -1,0 +1,122 @@
+"""`returnbot chat`: the very same Application and handlers, talking to the terminal.
+
+Each input line becomes a Telegram update that the application processes; the bot's
+requests go to an in-process fake Bot API (no sockets) and are printed as they would
+appear: texts, edits, buttons (numbered for `/press N`), locations and alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from typing import Any, TextIO
+
+from telegram import Update
+
+from bot.app import build_application, started
+from bot.config import Settings
+from bot.fake_api import FakeBotAPI, InProcessRequest
+
+HELP = "returnbot chat — type a place name or a /command; /press N presses button N; /quit ends."
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """HTML message text as a terminal shows it."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class Terminal:
+    """Turns input lines into updates and the bot's calls into printed output."""
+
+    def __init__(self, api: FakeBotAPI, user_id: int, language: str | None, out: TextIO) -> None:
+        self.api, self.user_id, self.language, self.out = api, user_id, language, out
+        self.seen = 0
+        self.buttons: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (message, button)
+
+    def update_for(self, line: str) -> dict[str, Any] | None:
+        match = re.fullmatch(r"/press\s+(\d+)", line)
+        if not match:
+            return self.api.send_text(line, user_id=self.user_id, language_code=self.language)
+        number = int(match.group(1))
+        if not 1 <= number <= len(self.buttons):
+            self.write(f"(no button {number}; the last reply has {len(self.buttons)})")
+            return None
+        message, button = self.buttons[number - 1]
+        if "callback_data" not in button:
+            self.write(f"(opens {button.get('url') or button.get('switch_inline_query', '')})")
+            return None
+        return self.api.press(
+            message, button["callback_data"], user_id=self.user_id, language_code=self.language
+        )
+
+    def show_new_calls(self) -> None:
+        calls, self.seen = self.api.calls[self.seen :], len(self.api.calls)
+        for call in calls:
+            if call.status != 200:
+                self.write(f"(Bot API refused {call.method}: {call.status})")
+            elif call.method in ("sendMessage", "editMessageText"):
+                prefix = "" if call.method == "sendMessage" else "(edited) "
+                self.write(prefix + plain(call.params.get("text", "")))
+                self.show_buttons(call.result, call.params.get("reply_markup"))
+            elif call.method == "editMessageReplyMarkup":
+                self.show_buttons(call.result, call.params.get("reply_markup"))
+            elif call.method in ("sendVenue", "sendLocation"):
+                p = call.params
+                self.write(f"📍 {p.get('title', '')} ({p['latitude']}, {p['longitude']})".strip())
+            elif call.method == "sendDocument":
+                self.write(f"📎 {call.params.get('document', 'file')}")
+            elif call.method == "answerCallbackQuery" and call.params.get("text"):
+                self.write(f"[{plain(call.params['text'])}]")
+
+    def show_buttons(self, message: Any, markup: Any) -> None:
+        rows = (markup or {}).get("inline_keyboard") if isinstance(markup, dict) else None
+        if not rows or not isinstance(message, dict):
+            return
+        self.buttons = []
+        for row in rows:
+            labels = []
+            for button in row:
+                self.buttons.append((message, button))
+                labels.append(f"[{len(self.buttons)}] {button['text']}")
+            self.write("  ".join(labels))
+
+    def write(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def run_chat(
+    settings: Settings,
+    *,
+    language: str | None,
+    user_id: int,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    """Read lines until EOF or /quit; answer each through the real handlers."""
+    api = FakeBotAPI()
+    settings = settings.model_copy(update={"telegram_bot_token": api.token})
+    application = build_application(settings, request=InProcessRequest(api))
+    terminal = Terminal(api, user_id, language or settings.default_language, stdout)
+    async with started(application, poll=False):
+        terminal.seen = len(api.calls)
+        if stdin.isatty():
+            terminal.write(HELP)
+        while True:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            line = line.strip()
+            if line in ("/quit", "/exit"):
+                break
+            if not line:
+                continue
+            update = terminal.update_for(line)
+            if update is not None:
+                await application.process_update(Update.de_json(update, application.bot))
+            terminal.show_new_calls()
+            if stdin.isatty():
+                terminal.write("")
+    return 0

@@ -1,0 +1,143 @@
+"""`returnbot` command line: run, chat, db upgrade, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from bot.config import LANGUAGES, Settings, load_settings
+from db import dataset as datasets
+from db.migrate import upgrade
+from db.session import create_engine, create_sessionmaker
+
+log = logging.getLogger("returnbot")
+
+
+async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> None:
+    """Migrate to head and load the bundled dataset into an empty database."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        if not load_bundled:
+            return
+        async with create_sessionmaker(engine)() as session:
+            if await datasets.is_empty(session):
+                report = await datasets.apply_dataset(
+                    session, datasets.read_dataset(datasets.BUNDLED)
+                )
+                await session.commit()
+                log.info("loaded the bundled dataset: %s", ", ".join(report.lines()))
+    finally:
+        await engine.dispose()
+
+
+async def import_file(settings: Settings, path: Path) -> list[str]:
+    """Validate the whole file, then apply it in one transaction."""
+    data = datasets.read_dataset(path)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            report = await datasets.apply_dataset(session, data)
+    finally:
+        await engine.dispose()
+    return report.lines()
+
+
+def _run(settings: Settings) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+
+    if not settings.telegram_bot_token:
+        print(
+            "returnbot run: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and "
+            "set it in the environment or in .env; or try the bot with `returnbot chat`.",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.webhook_url and not settings.webhook_secret:
+        print("returnbot run: WEBHOOK_URL needs WEBHOOK_SECRET.", file=sys.stderr)
+        return 2
+    asyncio.run(prepare_database(settings))
+    application = build_application(settings)
+    if settings.webhook_url:
+        host, port = settings.listen_host_port
+        application.run_webhook(
+            listen=host,
+            port=port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    asyncio.run(prepare_database(settings))
+    admins = settings.admin_ids | {args.user_id} if args.admin else settings.admin_ids
+    settings = settings.model_copy(update={"admin_ids": frozenset(admins)})
+    return asyncio.run(run_chat(settings, language=args.lang, user_id=args.user_id))
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="returnbot", description="Housing and caravan schedules for returning families."
+    )
+    commands = main.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="migrate, load the dataset if empty, serve Telegram")
+    chat = commands.add_parser("chat", help="talk to the bot's handlers in the terminal")
+    chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
+    chat.add_argument("--user-id", type=int, default=1, help="your Telegram user id")
+    chat.add_argument("--admin", action="store_true", help="chat as an admin")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="migrate the schema to the newest revision"
+    )
+    importer = commands.add_parser("import", help="load a dataset file (YAML), all or nothing")
+    importer.add_argument("file", type=Path)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.command == "chat" else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        print(f"returnbot: bad configuration: {error}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "chat":
+        return _chat(settings, args)
+    if args.command == "db":
+        asyncio.run(prepare_database(settings, load_bundled=False))
+        print("returnbot db upgrade: the schema is at the newest revision")
+        return 0
+    try:
+        lines = asyncio.run(import_file(settings, args.file))
+    except datasets.DatasetError as error:
+        print(f"returnbot import: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

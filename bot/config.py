@@ -1,0 +1,55 @@
+"""Configuration from environment variables and an optional `.env` file (the environment wins)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+LANGUAGES: tuple[str, ...] = ("az", "en", "ru")
+Language = Literal["az", "en", "ru"]
+
+
+class Settings(BaseSettings):
+    """The variables of SPEC "Configuration"; names are part of the public contract."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./data/returnbot.db", alias="DATABASE_URL"
+    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="ADMIN_IDS"
+    )
+    default_language: Language = Field(default="en", alias="DEFAULT_LANGUAGE")
+    broadcast_rate: float = Field(default=25.0, gt=0, alias="BROADCAST_RATE")
+    webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
+    webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
+    listen: str = Field(default="0.0.0.0:8080", alias="LISTEN")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @cached_property
+    def listen_host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host or "0.0.0.0", int(port)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; keyword overrides (by variable name) win over the environment."""
+    return Settings(**overrides)

@@ -1,0 +1,100 @@
+"""Gettext catalogs (Babel) and per-language formatting of dates, numbers and plurals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from bot.config import LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "returnbot"
+ALIASES = {"tr": "az"}  # Turkish-speaking phones read Azerbaijani best
+
+log = logging.getLogger(__name__)
+
+
+class CatalogError(RuntimeError):
+    """A catalog is missing or empty: the bot would silently speak English."""
+
+
+def _(message: str) -> str:
+    """Mark a string for extraction where it is translated later (e.g. module constants)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything language-specific a reply needs: gettext, plurals, dates, numbers."""
+
+    lang: str
+    translations: Translations = field(repr=False)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.lang)
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def date(self, value: dt.date) -> str:
+        """`20 dekabr 2026`, `December 20, 2026`, `20 декабря 2026 г.`"""
+        return format_date(value, "long", locale=self.lang)
+
+    def month(self, value: dt.date) -> str:
+        """`dekabr 2026`, `December 2026`, `декабрь 2026 г.`"""
+        return format_skeleton("yMMMM", value, locale=self.lang)
+
+    def number(self, value: int | float) -> str:
+        return format_decimal(value, locale=self.lang)
+
+
+def _load(lang: str, locales_dir: Path) -> Translations:
+    folder = locales_dir / lang / "LC_MESSAGES"
+    mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fp:
+            translations = Translations(fp, domain=DOMAIN)
+    elif po.exists():
+        log.warning("%s is missing or stale; compiling %s in memory (run `make locales`)", mo, po)
+        with po.open("rb") as fp:
+            catalog = read_po(fp, locale=lang, domain=DOMAIN)
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = Translations(buffer, domain=DOMAIN)
+    else:
+        raise CatalogError(f"no catalog for {lang!r} in {folder}")
+    if len(translations._catalog) <= 1:  # only the header
+        raise CatalogError(f"the catalog for {lang!r} in {folder} is empty")
+    return translations
+
+
+def load_translators(locales_dir: Path = LOCALES_DIR) -> dict[str, Translator]:
+    """Load all three catalogs once, at start-up; fails loudly if one is missing."""
+    return {lang: Translator(lang, _load(lang, locales_dir)) for lang in LANGUAGES}
+
+
+def pick_language(chosen: str | None, telegram_code: str | None, default: str) -> str:
+    """SPEC "Languages": the picked language, else Telegram's (tr counts as az), else default."""
+    if chosen in LANGUAGES:
+        return chosen
+    if telegram_code:
+        base = telegram_code.split("-")[0].lower()
+        base = ALIASES.get(base, base)
+        if base in LANGUAGES:
+            return base
+    return default

@@ -1,0 +1,397 @@
+"""The dataset file format (YAML), its validation, and loading it into the database.
+
+A dataset is validated as a whole before anything is written, then applied in the caller's
+transaction: either every row lands or none does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import (
+    Caravan,
+    District,
+    HousingDeadline,
+    HousingReport,
+    Region,
+    Settlement,
+    Total,
+)
+
+BUNDLED = Path(__file__).resolve().parent.parent / "bot" / "data" / "dataset.yaml"
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Localized(_Model):
+    az: Text
+    en: Text
+    ru: Text
+
+
+class Coordinates(_Model):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    source: Text
+
+
+class Deadline(_Model):
+    by: dt.date
+    homes: Count
+
+
+class Housing(_Model):
+    as_of: dt.date
+    month_only: bool = False
+    homes_total: Count | None = None
+    ready: Count | None = None
+    uninhabitable: Count | None = None
+    partly_habitable: Count | None = None
+    built: Count | None = None
+    under_construction: Count | None = None
+    due: list[Deadline] = []
+    source: Text
+    note: Localized | None = None
+    unsure: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _month_precision(cls, data: Any) -> Any:
+        """`as_of: "2025-04"` means some day in April 2025."""
+        if isinstance(data, dict) and isinstance(data.get("as_of"), str):
+            if re.fullmatch(r"\d{4}-\d{2}", data["as_of"]):
+                data = {**data, "as_of": f"{data['as_of']}-01", "month_only": True}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Housing:
+        if len({d.by for d in self.due}) != len(self.due):
+            raise ValueError("two deadlines share a date")
+        if self.homes_total is not None and self.ready is not None:
+            if self.ready > self.homes_total:
+                raise ValueError("ready exceeds homes_total")
+        return self
+
+
+class RunningTotal(_Model):
+    families: Count | None = None
+    people: Count | None = None
+
+
+class CaravanIn(_Model):
+    date: dt.date | None = None
+    families: Count | None = None
+    people: Count | None = None
+    first: bool = False
+    total_after: RunningTotal | None = None
+    source: Text
+    note: Localized | None = None
+    unsure: bool = False
+
+
+class SettlementIn(_Model):
+    slug: Slug
+    district: Slug
+    kind: Literal["village", "township", "city"]
+    name: Localized
+    aliases: list[Text] = []
+    coordinates: Coordinates | None = None
+    note: Localized | None = None
+    housing: list[Housing] = []
+    caravans: list[CaravanIn] = []
+
+    @field_validator("housing")
+    @classmethod
+    def _one_report_per_day(cls, value: list[Housing]) -> list[Housing]:
+        if len({h.as_of for h in value}) != len(value):
+            raise ValueError("two housing reports share a date")
+        return value
+
+
+class DistrictIn(_Model):
+    slug: Slug
+    region: Slug
+    kind: Literal["district", "city"] = "district"
+    name: Localized
+    aliases: list[Text] = []
+    note: Localized | None = None
+
+
+class RegionIn(_Model):
+    slug: Slug
+    name: Localized
+
+
+class TotalIn(_Model):
+    as_of: dt.date
+    families: Count | None = None
+    people: Count | None = None
+    settlements: Count | None = None
+    source: Text
+    note: Localized | None = None
+
+
+class Dataset(_Model):
+    version: Literal[1] = 1
+    regions: list[RegionIn]
+    totals: list[TotalIn] = []
+    districts: list[DistrictIn]
+    settlements: list[SettlementIn]
+
+    @model_validator(mode="after")
+    def _references(self) -> Dataset:
+        for kind, slugs in (
+            ("region", [r.slug for r in self.regions]),
+            ("district", [d.slug for d in self.districts]),
+            ("settlement", [s.slug for s in self.settlements]),
+        ):
+            duplicates = [slug for slug, n in Counter(slugs).items() if n > 1]
+            if duplicates:
+                raise ValueError(f"duplicate {kind} slug(s): {', '.join(duplicates)}")
+        regions = {r.slug for r in self.regions}
+        districts = {d.slug for d in self.districts}
+        for d in self.districts:
+            if d.region not in regions:
+                raise ValueError(f"district {d.slug!r}: unknown region {d.region!r}")
+        for s in self.settlements:
+            if s.district not in districts:
+                raise ValueError(f"settlement {s.slug!r}: unknown district {s.district!r}")
+        if len({t.as_of for t in self.totals}) != len(self.totals):
+            raise ValueError("two totals share a date")
+        return self
+
+
+class DatasetError(ValueError):
+    """The file cannot be imported; the message names the file and the place."""
+
+
+def _describe(error: ValidationError, data: Any) -> str:
+    lines = []
+    for problem in error.errors()[:10]:
+        where, node = [], data
+        for part in problem["loc"]:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                node = node[part]
+                label = node.get("slug") if isinstance(node, dict) else None
+                where[-1] = f"{where[-1]}[{part + 1}{f' {label!r}' if label else ''}]"
+            else:
+                node = node.get(part) if isinstance(node, dict) else None
+                where.append(str(part))
+        lines.append(f"{'.'.join(where) or 'file'}: {problem['msg']}")
+    return "; ".join(lines)
+
+
+def parse_dataset(data: Any, name: str = "dataset") -> Dataset:
+    try:
+        return Dataset.model_validate(data)
+    except ValidationError as error:
+        raise DatasetError(f"{name}: {_describe(error, data)}") from None
+
+
+def read_dataset(path: Path) -> Dataset:
+    """Read and validate a YAML dataset file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise DatasetError(f"{path}: {error}") from None
+    return parse_dataset(data, str(path))
+
+
+class ImportReport(Counter[str]):
+    """Counts like `settlements added`, `caravans changed`, keyed by '<entity> <change>'."""
+
+    def note(self, entity: str, change: str, n: int = 1) -> None:
+        if n:
+            self[f"{entity} {change}"] += n
+
+    def lines(self) -> list[str]:
+        return [f"{key}: {n}" for key, n in sorted(self.items())] or ["no changes"]
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _names(name: Localized) -> dict[str, str]:
+    return {"name_az": name.az, "name_en": name.en, "name_ru": name.ru}
+
+
+def _dump(note: Localized | None) -> dict[str, str] | None:
+    return note.model_dump() if note else None
+
+
+async def apply_dataset(session: AsyncSession, dataset: Dataset) -> ImportReport:
+    """Insert or update everything in `dataset`; caravans and housing reports of the settlements
+    it lists are made to match it exactly. Does not commit."""
+    report = ImportReport()
+    regions = {r.slug: r for r in await session.scalars(select(Region))}
+    for position, item in enumerate(dataset.regions):
+        values = {**_names(item.name), "position": position}
+        region = regions.get(item.slug)
+        if region is None:
+            region = regions[item.slug] = Region(slug=item.slug, **values)
+            session.add(region)
+            report.note("regions", "added")
+        elif _assign(region, values):
+            report.note("regions", "changed")
+    await session.flush()
+
+    districts = {d.slug: d for d in await session.scalars(select(District))}
+    for position, item in enumerate(dataset.districts):
+        values = {
+            **_names(item.name),
+            "region_id": regions[item.region].id,
+            "kind": item.kind,
+            "position": position,
+            "aliases": list(item.aliases),
+            "note": _dump(item.note),
+        }
+        district = districts.get(item.slug)
+        if district is None:
+            district = districts[item.slug] = District(slug=item.slug, **values)
+            session.add(district)
+            report.note("districts", "added")
+        elif _assign(district, values):
+            report.note("districts", "changed")
+    await session.flush()
+
+    existing = {
+        s.slug: s
+        for s in await session.scalars(
+            select(Settlement).options(
+                selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+                selectinload(Settlement.caravans),
+            )
+        )
+    }
+    for position, item in enumerate(dataset.settlements):
+        coordinates = item.coordinates
+        values = {
+            **_names(item.name),
+            "district_id": districts[item.district].id,
+            "kind": item.kind,
+            "position": position,
+            "aliases": list(item.aliases),
+            "latitude": coordinates.lat if coordinates else None,
+            "longitude": coordinates.lon if coordinates else None,
+            "coordinates_source": coordinates.source if coordinates else None,
+            "note": _dump(item.note),
+        }
+        settlement = existing.get(item.slug)
+        if settlement is None:
+            settlement = Settlement(slug=item.slug, housing=[], caravans=[], **values)
+            session.add(settlement)
+            report.note("settlements", "added")
+        elif _assign(settlement, values):
+            report.note("settlements", "changed")
+        _sync_housing(settlement, item.housing, report)
+        _sync_caravans(settlement, item.caravans, report)
+
+    totals = {t.as_of: t for t in await session.scalars(select(Total))}
+    for item in dataset.totals:
+        values = item.model_dump(exclude={"as_of", "note"}) | {"note": _dump(item.note)}
+        total = totals.get(item.as_of)
+        if total is None:
+            session.add(Total(as_of=item.as_of, **values))
+            report.note("totals", "added")
+        elif _assign(total, values):
+            report.note("totals", "changed")
+    await session.flush()
+    return report
+
+
+def _sync_housing(settlement: Settlement, items: Sequence[Housing], report: ImportReport) -> None:
+    current = {h.as_of: h for h in settlement.housing}
+    wanted = {h.as_of for h in items}
+    for as_of, stale in current.items():
+        if as_of not in wanted:
+            settlement.housing.remove(stale)
+            report.note("housing reports", "removed")
+    for item in items:
+        values = item.model_dump(exclude={"as_of", "due", "note"}) | {"note": _dump(item.note)}
+        deadlines = sorted((d.by, d.homes) for d in item.due)
+        housing = current.get(item.as_of)
+        if housing is None:
+            settlement.housing.append(
+                HousingReport(
+                    as_of=item.as_of,
+                    deadlines=[HousingDeadline(due_by=by, homes=n) for by, n in deadlines],
+                    **values,
+                )
+            )
+            report.note("housing reports", "added")
+            continue
+        changed = _assign(housing, values)
+        if sorted((d.due_by, d.homes) for d in housing.deadlines) != deadlines:
+            housing.deadlines = [HousingDeadline(due_by=by, homes=n) for by, n in deadlines]
+            changed = True
+        if changed:
+            report.note("housing reports", "changed")
+
+
+def _caravan_values(item: CaravanIn) -> dict[str, Any]:
+    total = item.total_after or RunningTotal()
+    return {
+        "date": item.date,
+        "families": item.families,
+        "people": item.people,
+        "first": item.first,
+        "total_families": total.families,
+        "total_people": total.people,
+        "source": item.source,
+        "note": _dump(item.note),
+        "unsure": item.unsure,
+    }
+
+
+def _sync_caravans(settlement: Settlement, items: Sequence[CaravanIn], report: ImportReport) -> None:
+    """Caravans are matched by (date, n-th of that date); unmatched ones are removed."""
+    current: dict[tuple[dt.date | None, int], Caravan] = {}
+    seen: Counter[dt.date | None] = Counter()
+    for caravan in sorted(settlement.caravans, key=lambda c: (c.date or dt.date.min, c.id or 0)):
+        current[(caravan.date, seen[caravan.date])] = caravan
+        seen[caravan.date] += 1
+    seen.clear()
+    keep = set()
+    for item in items:
+        key = (item.date, seen[item.date])
+        seen[item.date] += 1
+        values = _caravan_values(item)
+        caravan = current.get(key)
+        if caravan is None:
+            settlement.caravans.append(Caravan(**values))
+            report.note("caravans", "added")
+        else:
+            keep.add(key)
+            if _assign(caravan, values):
+                report.note("caravans", "changed")
+    for key, caravan in current.items():
+        if key not in keep:
+            settlement.caravans.remove(caravan)
+            report.note("caravans", "removed")
+
+
+async def is_empty(session: AsyncSession) -> bool:
+    return not await session.scalar(select(func.count()).select_from(Settlement))

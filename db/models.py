@@ -1,0 +1,195 @@
+"""ORM models. Every schema change is an Alembic migration in `db/migrations/versions/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Notes are stored as {"az": ..., "en": ..., "ru": ...}: data, not interface text.
+Localized = dict[str, str]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {Localized: JSON}
+
+
+class Names:
+    """Mixin: a place's name in the three languages."""
+
+    name_az: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_ru: Mapped[str] = mapped_column(String(120))
+
+    def name(self, lang: str) -> str:
+        return {"az": self.name_az, "ru": self.name_ru}.get(lang, self.name_en)
+
+
+class Region(Names, Base):
+    """An economic region (Karabakh, East Zangezur); `position` keeps the display order."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    districts: Mapped[list[District]] = relationship(
+        back_populates="region", order_by="District.position"
+    )
+
+
+class District(Names, Base):
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="district")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[Localized | None]
+
+    region: Mapped[Region] = relationship(back_populates="districts")
+    settlements: Mapped[list[Settlement]] = relationship(
+        back_populates="district", order_by="Settlement.position"
+    )
+
+
+class Settlement(Names, Base):
+    __tablename__ = "settlements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="village")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    coordinates_source: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[Localized | None]
+
+    district: Mapped[District] = relationship(back_populates="settlements")
+    housing: Mapped[list[HousingReport]] = relationship(
+        back_populates="settlement",
+        order_by="HousingReport.as_of",
+        cascade="all, delete-orphan",
+    )
+    caravans: Mapped[list[Caravan]] = relationship(
+        back_populates="settlement", cascade="all, delete-orphan"
+    )
+
+
+class HousingReport(Base):
+    """Housing figures for a settlement as published on `as_of` by `source`."""
+
+    __tablename__ = "housing_reports"
+    __table_args__ = (UniqueConstraint("settlement_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(
+        ForeignKey("settlements.id", ondelete="CASCADE"), index=True
+    )
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    month_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    homes_total: Mapped[int | None]
+    ready: Mapped[int | None]
+    uninhabitable: Mapped[int | None]
+    partly_habitable: Mapped[int | None]
+    built: Mapped[int | None]
+    under_construction: Mapped[int | None]
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[Localized | None]
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    settlement: Mapped[Settlement] = relationship(back_populates="housing")
+    deadlines: Mapped[list[HousingDeadline]] = relationship(
+        back_populates="report", order_by="HousingDeadline.due_by", cascade="all, delete-orphan"
+    )
+
+
+class HousingDeadline(Base):
+    """`homes` more homes are due by `due_by` (as published in the report)."""
+
+    __tablename__ = "housing_deadlines"
+    __table_args__ = (UniqueConstraint("report_id", "due_by"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("housing_reports.id", ondelete="CASCADE"), index=True
+    )
+    due_by: Mapped[dt.date] = mapped_column(Date)
+    homes: Mapped[int] = mapped_column(Integer)
+
+    report: Mapped[HousingReport] = relationship(back_populates="deadlines")
+
+
+class Caravan(Base):
+    """A group of returning families arriving in a settlement on `date` (unknown date: NULL)."""
+
+    __tablename__ = "caravans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(
+        ForeignKey("settlements.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    families: Mapped[int | None]
+    people: Mapped[int | None]
+    first: Mapped[bool] = mapped_column(Boolean, default=False)
+    total_families: Mapped[int | None]
+    total_people: Mapped[int | None]
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[Localized | None]
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    settlement: Mapped[Settlement] = relationship(back_populates="caravans")
+
+
+class Total(Base):
+    """A running national total of returnees, as reported on `as_of`."""
+
+    __tablename__ = "totals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, unique=True)
+    families: Mapped[int | None]
+    people: Mapped[int | None]
+    settlements: Mapped[int | None]
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[Localized | None]
+
+
+class User(Base):
+    """What is stored about a user (SPEC "Privacy"): ids, language and the blocked flag."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(2))
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)

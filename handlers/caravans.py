@@ -1,0 +1,79 @@
+"""/caravans [place]: upcoming caravans first; when none are upcoming, the most recent ones."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks as cb
+from bot import cards
+from bot.context import BotContext
+from db import queries
+from handlers.common import find_place, show, show_search_outcome
+
+LIMIT = 12
+
+
+async def show_caravans_for(
+    update: Update, context: BotContext, settlement_slug: str | None, district_slug: str | None
+) -> None:
+    """The caravans of one settlement, one district, or everywhere."""
+    tr = context.tr
+    async with context.db() as session:
+        upcoming, caravans = await queries.upcoming_or_recent_caravans(
+            session,
+            context.today,
+            limit=LIMIT,
+            settlement_slug=settlement_slug,
+            district_slug=district_slug,
+        )
+        place = back = None
+        if settlement_slug and (settlement := await queries.settlement(session, settlement_slug)):
+            place = settlement.name(tr.lang)
+            back = InlineKeyboardButton(
+                "⬅️ " + place, callback_data=cb.make(cb.SETTLEMENT, settlement_slug)
+            )
+        elif district_slug and (district := await queries.district(session, district_slug)):
+            place = district.name(tr.lang)
+            back = InlineKeyboardButton(
+                "⬅️ " + place, callback_data=cb.make(cb.DISTRICT, district_slug)
+            )
+    if back is None:
+        back = InlineKeyboardButton(
+            "🏘 " + context._("All districts"), callback_data=cb.make(cb.REGIONS)
+        )
+    text = cards.caravans_view(caravans, upcoming, place, tr)
+    await show(update, context, text, InlineKeyboardMarkup([[back]]))
+
+
+async def caravans(update: Update, context: BotContext) -> None:
+    """/caravans [settlement|district]"""
+    if not context.args:
+        await show_caravans_for(update, context, None, None)
+        return
+    text = " ".join(" ".join(context.args).split())[:200]
+    found = await find_place(context, text)
+    if found.settlement is not None:
+        await show_caravans_for(update, context, found.settlement.slug, None)
+    elif found.district is not None:
+        await show_caravans_for(update, context, None, found.district.slug)
+    else:
+        await show_search_outcome(update, context, text, found)
+
+
+async def open_caravans(update: Update, context: BotContext) -> None:
+    """🚌 on a settlement card or a district list."""
+    await update.callback_query.answer()
+    prefix, slug = cb.parse(update.callback_query.data)
+    if prefix == cb.CARAVANS_SETTLEMENT:
+        await show_caravans_for(update, context, slug, None)
+    else:
+        await show_caravans_for(update, context, None, slug)
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("caravans", caravans),
+    CallbackQueryHandler(
+        open_caravans, pattern=cb.pattern(cb.CARAVANS_SETTLEMENT, cb.CARAVANS_DISTRICT)
+    ),
+]

@@ -1,0 +1,157 @@
+"""What several handlers share: showing a view in place, and finding a place by name."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot import cards
+from bot.context import BotContext
+from db import queries
+from db.models import District, Settlement
+
+MAX_QUERY = 200  # longer text is not a place name; searching it only costs time
+
+log = logging.getLogger(__name__)
+
+
+async def show(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the pressed message in place, or reply to a message."""
+    query = update.callback_query
+    if query is not None and query.message is not None and query.message.is_accessible:
+        try:
+            await query.edit_message_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                raise
+        return
+    await update.effective_message.reply_text(
+        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    )
+
+
+@dataclass
+class Found:
+    """The outcome of a place search: one place, several candidates, or suggestions."""
+
+    settlement: Settlement | None = None
+    district: District | None = None
+    settlements: list[Settlement] = field(default_factory=list)
+    districts: list[District] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+
+
+async def find_place(context: BotContext, text: str) -> Found:
+    """Search settlements and districts by any spelling (see `bot.search`)."""
+    index = context.state.search
+    best, candidates = index.resolve(text)
+    found = Found()
+    async with context.db() as session:
+        if best is not None:
+            kind, _, slug = best.key.partition(":")
+            if kind == "settlement":
+                found.settlement = await queries.settlement(session, slug)
+            else:
+                found.district = await queries.district(session, slug)
+            return found
+        for match in candidates:
+            kind, _, slug = match.key.partition(":")
+            if kind == "settlement":
+                if (settlement := await queries.settlement(session, slug)) is not None:
+                    found.settlements.append(settlement)
+            elif (district := await queries.district(session, slug)) is not None:
+                found.districts.append(district)
+    if not candidates:
+        found.suggestions = [m.key for m in index.suggest(text)]
+    return found
+
+
+async def show_search_outcome(
+    update: Update, context: BotContext, text: str, found: Found
+) -> None:
+    """Several matches → buttons to choose; none → suggestions and a way to browse."""
+    _ = context._
+    if found.settlements or found.districts:
+        message = _("Several places match “{query}”. Which one do you mean?").format(
+            query=escape(text)
+        )
+        markup = cards.choices_keyboard(found.settlements, found.districts, context.tr)
+        await show(update, context, message, markup)
+        return
+    settlements, districts = [], []
+    async with context.db() as session:
+        for key in found.suggestions:
+            kind, _sep, slug = key.partition(":")
+            if kind == "settlement" and (s := await queries.settlement(session, slug)):
+                settlements.append(s)
+            elif kind == "district" and (d := await queries.district(session, slug)):
+                districts.append(d)
+    lines = [_("I could not find a settlement or district called “{query}”.").format(
+        query=escape(text[:100])
+    )]
+    if settlements or districts:
+        lines.append(_("Did you mean one of these?"))
+    else:
+        lines.append(
+            _("Try the name in Azerbaijani, English or Russian (for example Sos, Şuşakənd, "
+              "Шушакенд), or browse all districts.")
+        )
+    markup = cards.choices_keyboard(settlements, districts, context.tr)
+    await show(update, context, "\n".join(lines), markup)
+
+
+async def show_settlement(update: Update, context: BotContext, settlement: Settlement) -> None:
+    text = cards.settlement_card(settlement, context.tr, context.today)
+    await show(update, context, text, cards.settlement_keyboard(settlement, context.tr))
+
+
+async def show_settlement_by_slug(update: Update, context: BotContext, slug: str) -> None:
+    async with context.db() as session:
+        settlement = await queries.settlement(session, slug)
+    if settlement is None:
+        await show_search_outcome(update, context, slug, Found())
+        return
+    await show_settlement(update, context, settlement)
+
+
+async def show_regions(update: Update, context: BotContext) -> None:
+    async with context.db() as session:
+        regions = await queries.regions(session)
+        counts = await queries.settlement_counts(session)
+    text, markup = cards.regions_view(regions, counts, context.tr)
+    await show(update, context, text, markup)
+
+
+async def show_district(update: Update, context: BotContext, district: District) -> None:
+    text, markup = cards.district_view(district, context.tr)
+    await show(update, context, text, markup)
+
+
+async def show_district_by_slug(update: Update, context: BotContext, slug: str) -> None:
+    async with context.db() as session:
+        district = await queries.district(session, slug)
+    if district is None:
+        await show_regions(update, context)
+        return
+    await show_district(update, context, district)
+
+
+async def search(update: Update, context: BotContext, text: str) -> None:
+    """Show the place `text` names, or the candidates, or suggestions."""
+    text = " ".join(text.split())[:MAX_QUERY]
+    found = await find_place(context, text)
+    if found.settlement is not None:
+        await show_settlement(update, context, found.settlement)
+    elif found.district is not None:
+        await show_district(update, context, found.district)
+    else:
+        await show_search_outcome(update, context, text, found)

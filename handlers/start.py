@@ -1,0 +1,156 @@
+"""First contact: the user's language, /start with deep links, /help, /language, the menu."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    TypeHandler,
+)
+
+from bot import callbacks as cb
+from bot import cards
+from bot.context import BotContext
+from bot.i18n import _, pick_language
+from db import queries
+from handlers.caravans import show_caravans_for
+from handlers.common import (
+    show,
+    show_district_by_slug,
+    show_regions,
+    show_settlement_by_slug,
+)
+from handlers.subscriptions import coming_soon
+
+# The command menu Telegram shows, registered per language with setMyCommands.
+COMMANDS = [
+    ("start", _("Main menu")),
+    ("schedule", _("Housing and caravans of a settlement")),
+    ("settlements", _("Browse districts and settlements")),
+    ("caravans", _("Upcoming or recent caravans")),
+    ("language", _("Change the language")),
+    ("help", _("What this bot can do")),
+]
+
+
+def bot_commands(context_tr_gettext) -> list[BotCommand]:  # noqa: ANN001 - a gettext function
+    return [BotCommand(name, context_tr_gettext(description)) for name, description in COMMANDS]
+
+
+async def remember_user(update: Update, context: BotContext) -> None:
+    """Before every handler: know the sender's language; register private chats once."""
+    user = update.effective_user
+    if user is None:
+        return
+    state = context.state
+    language = state.languages.get(user.id)
+    if language is None:
+        default = state.settings.default_language
+        telegram_language = pick_language(None, user.language_code, default)
+        chat = update.effective_chat
+        async with context.db() as session:
+            if chat is not None and chat.type == chat.PRIVATE:
+                stored = await queries.register_user(session, user.id, chat.id, telegram_language)
+            else:
+                stored = await queries.get_user(session, user.id)
+        language = stored.language if stored else telegram_language
+        state.languages[user.id] = language
+    context.language = language
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet and show the main menu; `/start s_<slug>` and `/start d_<slug>` open a place."""
+    payload = context.args[0] if context.args else ""
+    kind, _sep, slug = payload.partition("_")
+    if kind == "s" and slug:
+        await show_settlement_by_slug(update, context, slug)
+        return
+    if kind == "d" and slug:
+        await show_district_by_slug(update, context, slug)
+        return
+    _ = context._
+    text = "\n\n".join(
+        [
+            _("👋 Welcome! I tell families returning to Karabakh and East Zangezur how many "
+              "homes are ready in their village, when the rest are due and when caravans go."),
+            _("Type the name of a settlement — for example <b>Sos</b>, <b>Şuşakənd</b> or "
+              "<b>Гырмызы Базар</b> — or choose below."),
+        ]
+    )
+    await update.effective_message.reply_text(
+        text, parse_mode="HTML", reply_markup=cards.main_menu(context.tr)
+    )
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """The commands, and the latest national total with its source."""
+    _ = context._
+    lines = [
+        "❓ <b>" + _("How to use this bot") + "</b>",
+        "",
+        _("Type a settlement's name in any spelling to see its housing figures and caravans."),
+        "",
+        "/schedule &lt;" + _("settlement") + "&gt; — " + _("housing and caravans of a settlement"),
+        "/settlements — " + _("browse districts and settlements"),
+        "/caravans [" + _("place") + "] — " + _("upcoming or recent caravans"),
+        "/language — " + _("change the language"),
+        "/start — " + _("main menu"),
+        "",
+        _("Figures come from public news reports and official statements; each shows its "
+          "source and date."),
+    ]
+    async with context.db() as session:
+        total = await queries.latest_total(session)
+    if total is not None:
+        lines += ["", "📊 " + cards.total_line(total, context.tr)]
+    await show(update, context, "\n".join(lines), cards.main_menu(context.tr))
+
+
+async def ask_language(update: Update, context: BotContext) -> None:
+    """Offer the three languages, each in its own name."""
+    text = "🌐 " + context._("Choose your language:")
+    await show(update, context, text, cards.language_keyboard(context.tr.lang))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """Remember the picked language and answer in it."""
+    query = update.callback_query
+    _prefix, language = cb.parse(query.data)
+    chat = update.effective_chat
+    async with context.db() as session:
+        await queries.choose_language(session, update.effective_user.id, chat.id, language)
+    context.state.languages[update.effective_user.id] = language
+    context.language = language
+    await query.answer()
+    text = "✅ " + context._("Language: English. Type a settlement's name or choose below.")
+    await show(update, context, text, cards.main_menu(context.tr))
+
+
+async def open_menu(update: Update, context: BotContext) -> None:
+    """The main menu's buttons."""
+    query = update.callback_query
+    await query.answer()
+    _prefix, item = cb.parse(query.data)
+    if item == "settlements":
+        await show_regions(update, context)
+    elif item == "caravans":
+        await show_caravans_for(update, context, None, None)
+    elif item == "subscriptions":
+        await coming_soon(update, context)
+    elif item == "language":
+        await ask_language(update, context)
+    else:
+        await show_help(update, context)
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("start", start),
+    CommandHandler(["help", "about"], show_help),
+    CommandHandler("language", ask_language),
+    CallbackQueryHandler(choose_language, pattern=cb.pattern(cb.LANGUAGE)),
+    CallbackQueryHandler(open_menu, pattern=cb.pattern(cb.MENU)),
+]
+
+PRE_HANDLER = TypeHandler(Update, remember_user)
