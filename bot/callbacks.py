@@ -56,4 +56,5 @@ def parse(data: str | None) -> tuple[str, str] | None:
 
 def pattern(*prefixes: str) -> re.Pattern[str]:
     """A CallbackQueryHandler pattern for these prefixes."""
-    return re.compile(r"^(?:%s):" % "|".join(re.escape(p) for p in prefixes))
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"^(?:{alternatives}):")

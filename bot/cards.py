@@ -50,9 +50,7 @@ def families_people(families: int | None, people: int | None, tr: Translator) ->
     ngettext = tr.ngettext
     parts = []
     if families is not None:
-        parts.append(
-            ngettext("{n} family", "{n} families", families).format(n=tr.number(families))
-        )
+        parts.append(ngettext("{n} family", "{n} families", families).format(n=tr.number(families)))
     if people is not None:
         parts.append(ngettext("{n} person", "{n} people", people).format(n=tr.number(people)))
     return ", ".join(parts) or tr.gettext("figures not published")
@@ -113,8 +111,10 @@ def housing_lines(report: HousingReport | None, tr: Translator, today: dt.date) 
     if schedule.ready is not None:
         lines.append("✅ " + _("Ready: {n}").format(n=f"<b>{number(schedule.ready)}</b>"))
     for step in schedule.milestones:
-        text = _("Was due by {date}: +{n} (total {total})") if step.passed else _(
-            "Due by {date}: +{n} (total {total})"
+        text = (
+            _("Was due by {date}: +{n} (total {total})")
+            if step.passed
+            else _("Due by {date}: +{n} (total {total})")
         )
         lines.append(
             ("⌛ " if step.passed else "⏳ ")
@@ -178,13 +178,17 @@ def settlement_card(settlement: Settlement, tr: Translator, today: dt.date) -> s
     lines.append("")
     upcoming, past = split_caravans(settlement.caravans, today)
     if past:
-        lines.append("🚌 " + _("Latest caravan: {caravan}").format(caravan=caravan_line(past[0], tr)))
+        lines.append(
+            "🚌 " + _("Latest caravan: {caravan}").format(caravan=caravan_line(past[0], tr))
+        )
         if caveat := caravan_caveat(past[0], tr):
             lines.append(f"   {caveat}")
     else:
         lines.append("🚌 " + _("No caravan reported yet."))
     if upcoming:
-        lines.append("📅 " + _("Next caravan: {caravan}").format(caravan=caravan_line(upcoming[0], tr)))
+        lines.append(
+            "📅 " + _("Next caravan: {caravan}").format(caravan=caravan_line(upcoming[0], tr))
+        )
     else:
         lines.append("📅 " + _("Next caravan: no published date yet."))
     note = localized(settlement.note, tr)

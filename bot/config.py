@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 LANGUAGES: tuple[str, ...] = ("az", "en", "ru")
 Language = Literal["az", "en", "ru"]
@@ -23,9 +22,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite+aiosqlite:///./data/returnbot.db", alias="DATABASE_URL"
     )
-    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
-        default=frozenset(), alias="ADMIN_IDS"
-    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), alias="ADMIN_IDS")
     default_language: Language = Field(default="en", alias="DEFAULT_LANGUAGE")
     broadcast_rate: float = Field(default=25.0, gt=0, alias="BROADCAST_RATE")
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")

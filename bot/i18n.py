@@ -20,6 +20,8 @@ from bot.config import LANGUAGES
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "returnbot"
 ALIASES = {"tr": "az"}  # Turkish-speaking phones read Azerbaijani best
+# CLDR puts U+202F before Russian "г."; older phones draw it as a box, so dates use a space.
+NARROW_NBSP = "\u202f"
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,11 @@ class Translator:
 
     def date(self, value: dt.date) -> str:
         """`20 dekabr 2026`, `December 20, 2026`, `20 декабря 2026 г.`"""
-        return format_date(value, "long", locale=self.lang)
+        return format_date(value, "long", locale=self.lang).replace(NARROW_NBSP, " ")
 
     def month(self, value: dt.date) -> str:
         """`dekabr 2026`, `December 2026`, `декабрь 2026 г.`"""
-        return format_skeleton("yMMMM", value, locale=self.lang)
+        return format_skeleton("yMMMM", value, locale=self.lang).replace(NARROW_NBSP, " ")
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.lang)

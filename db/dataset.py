@@ -75,18 +75,17 @@ class Housing(_Model):
     @classmethod
     def _month_precision(cls, data: Any) -> Any:
         """`as_of: "2025-04"` means some day in April 2025."""
-        if isinstance(data, dict) and isinstance(data.get("as_of"), str):
-            if re.fullmatch(r"\d{4}-\d{2}", data["as_of"]):
-                data = {**data, "as_of": f"{data['as_of']}-01", "month_only": True}
+        as_of = data.get("as_of") if isinstance(data, dict) else None
+        if isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}", as_of):
+            data = {**data, "as_of": f"{as_of}-01", "month_only": True}
         return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Housing:
         if len({d.by for d in self.due}) != len(self.due):
             raise ValueError("two deadlines share a date")
-        if self.homes_total is not None and self.ready is not None:
-            if self.ready > self.homes_total:
-                raise ValueError("ready exceeds homes_total")
+        if None not in (self.homes_total, self.ready) and self.ready > self.homes_total:
+            raise ValueError("ready exceeds homes_total")
         return self
 
 
@@ -366,7 +365,9 @@ def _caravan_values(item: CaravanIn) -> dict[str, Any]:
     }
 
 
-def _sync_caravans(settlement: Settlement, items: Sequence[CaravanIn], report: ImportReport) -> None:
+def _sync_caravans(
+    settlement: Settlement, items: Sequence[CaravanIn], report: ImportReport
+) -> None:
     """Caravans are matched by (date, n-th of that date); unmatched ones are removed."""
     current: dict[tuple[dt.date | None, int], Caravan] = {}
     seen: Counter[dt.date | None] = Counter()

@@ -1,4 +1,4 @@
-"""Schema migrations with Alembic, run programmatically (`returnbot db upgrade`, `returnbot run`)."""
+"""Alembic migrations, run programmatically by `returnbot db upgrade` and `returnbot run`."""
 
 from __future__ import annotations
 

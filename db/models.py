@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -33,7 +34,7 @@ Localized = dict[str, str]
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {Localized: JSON}
+    type_annotation_map: ClassVar = {Localized: JSON}
 
 
 class Names:

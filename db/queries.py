@@ -40,7 +40,7 @@ async def regions(session: AsyncSession) -> Sequence[Region]:
 async def settlement_counts(session: AsyncSession) -> dict[int, int]:
     """district id → number of settlements in the dataset."""
     query = select(Settlement.district_id, func.count()).group_by(Settlement.district_id)
-    return dict((await session.execute(query)).tuples().all())
+    return {district_id: n for district_id, n in await session.execute(query)}
 
 
 async def district(session: AsyncSession, slug: str) -> District | None:
@@ -110,9 +110,7 @@ async def upcoming_or_recent_caravans(
 
 async def latest_total(session: AsyncSession) -> Total | None:
     """The most recent national total that counts people."""
-    query = (
-        select(Total).where(Total.people.is_not(None)).order_by(Total.as_of.desc()).limit(1)
-    )
+    query = select(Total).where(Total.people.is_not(None)).order_by(Total.as_of.desc()).limit(1)
     return await session.scalar(query)
 
 
@@ -120,9 +118,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
-async def register_user(
-    session: AsyncSession, user_id: int, chat_id: int, language: str
-) -> User:
+async def register_user(session: AsyncSession, user_id: int, chat_id: int, language: str) -> User:
     """Create the user on first contact; a user who writes again is no longer blocked.
     `language` is the one derived from Telegram; a language the user chose is kept. Commits."""
     user = await session.get(User, user_id)

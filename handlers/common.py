@@ -75,9 +75,7 @@ async def find_place(context: BotContext, text: str) -> Found:
     return found
 
 
-async def show_search_outcome(
-    update: Update, context: BotContext, text: str, found: Found
-) -> None:
+async def show_search_outcome(update: Update, context: BotContext, text: str, found: Found) -> None:
     """Several matches → buttons to choose; none → suggestions and a way to browse."""
     _ = context._
     if found.settlements or found.districts:
@@ -95,15 +93,19 @@ async def show_search_outcome(
                 settlements.append(s)
             elif kind == "district" and (d := await queries.district(session, slug)):
                 districts.append(d)
-    lines = [_("I could not find a settlement or district called “{query}”.").format(
-        query=escape(text[:100])
-    )]
+    lines = [
+        _("I could not find a settlement or district called “{query}”.").format(
+            query=escape(text[:100])
+        )
+    ]
     if settlements or districts:
         lines.append(_("Did you mean one of these?"))
     else:
         lines.append(
-            _("Try the name in Azerbaijani, English or Russian (for example Sos, Şuşakənd, "
-              "Шушакенд), or browse all districts.")
+            _(
+                "Try the name in Azerbaijani, English or Russian (for example Sos, Şuşakənd, "
+                "Шушакенд), or browse all districts."
+            )
         )
     markup = cards.choices_keyboard(settlements, districts, context.tr)
     await show(update, context, "\n".join(lines), markup)

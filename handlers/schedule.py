@@ -11,6 +11,7 @@ from bot.context import BotContext
 from db import queries
 from handlers.common import search, show, show_settlement_by_slug
 
+
 async def schedule(update: Update, context: BotContext) -> None:
     """/schedule <settlement>"""
     text = " ".join(context.args or [])

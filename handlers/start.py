@@ -35,7 +35,7 @@ COMMANDS = [
 ]
 
 
-def bot_commands(context_tr_gettext) -> list[BotCommand]:  # noqa: ANN001 - a gettext function
+def bot_commands(context_tr_gettext) -> list[BotCommand]:
     return [BotCommand(name, context_tr_gettext(description)) for name, description in COMMANDS]
 
 
@@ -73,10 +73,14 @@ async def start(update: Update, context: BotContext) -> None:
     _ = context._
     text = "\n\n".join(
         [
-            _("👋 Welcome! I tell families returning to Karabakh and East Zangezur how many "
-              "homes are ready in their village, when the rest are due and when caravans go."),
-            _("Type the name of a settlement — for example <b>Sos</b>, <b>Şuşakənd</b> or "
-              "<b>Гырмызы Базар</b> — or choose below."),
+            _(
+                "👋 Welcome! I tell families returning to Karabakh and East Zangezur how many "
+                "homes are ready in their village, when the rest are due and when caravans go."
+            ),
+            _(
+                "Type the name of a settlement — for example <b>Sos</b>, <b>Şuşakənd</b> or "
+                "<b>Гырмызы Базар</b> — or choose below."
+            ),
         ]
     )
     await update.effective_message.reply_text(
@@ -98,8 +102,10 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/language — " + _("change the language"),
         "/start — " + _("main menu"),
         "",
-        _("Figures come from public news reports and official statements; each shows its "
-          "source and date."),
+        _(
+            "Figures come from public news reports and official statements; each shows its "
+            "source and date."
+        ),
     ]
     async with context.db() as session:
         total = await queries.latest_total(session)
@@ -131,14 +137,15 @@ async def choose_language(update: Update, context: BotContext) -> None:
 async def open_menu(update: Update, context: BotContext) -> None:
     """The main menu's buttons."""
     query = update.callback_query
-    await query.answer()
     _prefix, item = cb.parse(query.data)
+    if item == "subscriptions":
+        await coming_soon(update, context)  # answers the query itself, with an alert
+        return
+    await query.answer()
     if item == "settlements":
         await show_regions(update, context)
     elif item == "caravans":
         await show_caravans_for(update, context, None, None)
-    elif item == "subscriptions":
-        await coming_soon(update, context)
     elif item == "language":
         await ask_language(update, context)
     else:

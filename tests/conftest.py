@@ -1,0 +1,189 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable) and a running bot.
+
+A migrated database with the bundled dataset is prepared once per backend and copied for
+each test (a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.app import build_application, started
+from bot.cli import prepare_database
+from bot.config import Settings, load_settings
+from bot.context import BAKU
+from bot.fake_api import FakeBotAPI, FakeBotServer
+
+PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("PGPORT", "5432"))
+PG_USER = os.environ.get("PGUSER", "postgres")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+# The day the tests live in: after every caravan of the bundled dataset.
+TODAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=BAKU)
+
+
+def _pg_url(database: str) -> str:
+    return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+async def _pg_admin() -> asyncpg.Connection:
+    return await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+
+
+def _run(coroutine_function: Any, *args: Any) -> Any:
+    """Run a coroutine to completion in a thread of its own (callers may be inside a loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine_function(*args)).result()
+
+
+def _postgres_reachable() -> bool:
+    async def probe() -> bool:
+        try:
+            connection = await asyncio.wait_for(_pg_admin(), 5)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return False
+        await connection.close()
+        return True
+
+    return _run(probe)
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    reachable = _postgres_reachable()
+    if not reachable and REQUIRE_POSTGRES:
+        pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable")
+    return reachable
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "returnbot.db"
+    settings = load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{path}")
+    _run(prepare_database, settings)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_available: bool) -> Iterator[str]:
+    if not postgres_available:
+        pytest.skip("PostgreSQL is not reachable (set REQUIRE_POSTGRES=1 to fail instead)")
+    name = f"returnbot_template_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        admin = await _pg_admin()
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        await prepare_database(load_settings(DATABASE_URL=_pg_url(name)))
+
+    _run(create)
+    yield name
+    _run(_drop_pg, name)
+
+
+async def _drop_pg(name: str) -> None:
+    admin = await _pg_admin()
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated database holding the bundled dataset, fresh for each test."""
+    if request.param == "sqlite":
+        path = tmp_path / "returnbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"returnbot_test_{uuid.uuid4().hex[:12]}"
+    admin = await _pg_admin()
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    await admin.close()
+    yield _pg_url(name)
+    await _drop_pg(name)
+
+
+@dataclass
+class Chat:
+    """One user talking to the running bot through the fake Bot API."""
+
+    api: FakeBotAPI
+    user_id: int
+    language: str | None
+    seen: int = 0
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+    async def say(self, text: str) -> dict[str, Any]:
+        """Send `text` and wait for the bot's answer; returns the last message it touched."""
+        mark = len(self.api.calls)
+        self.api.send_text(text, user_id=self.user_id, language_code=self.language)
+        return await self._answer(mark)
+
+    async def press(self, message: dict[str, Any], label: str) -> dict[str, Any]:
+        """Press the button whose text contains `label` on `message`."""
+        data = button(message, label)["callback_data"]
+        mark = len(self.api.calls)
+        self.api.press(message, data, user_id=self.user_id, language_code=self.language)
+        return await self._answer(mark)
+
+    async def _answer(self, mark: int) -> dict[str, Any]:
+        await self.api.wait_idle(quiet=0.15, timeout=15)
+        calls = [c for c in self.api.calls[mark:] if c.status == 200]
+        touched = [c for c in calls if isinstance(c.result, dict) and "message_id" in c.result]
+        assert touched or any(c.method == "answerCallbackQuery" for c in calls), (
+            f"the bot stayed silent: {[(c.method, c.status) for c in self.api.calls[mark:]]}"
+        )
+        if not touched:
+            return {}
+        # the message's state after all edits
+        return self.api.last_message(self.user_id) or touched[-1].result
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def button(message: dict[str, Any], label: str) -> dict[str, Any]:
+    matching = [b for b in buttons(message) if label in b["text"]]
+    assert matching, f"no button {label!r} in {[b['text'] for b in buttons(message)]}"
+    return matching[0]
+
+
+@dataclass
+class RunningBot:
+    api: FakeBotAPI
+    settings: Settings
+    application: Any
+
+    def chat(self, user_id: int = 1001, language: str | None = "en") -> Chat:
+        return Chat(self.api, user_id, language)
+
+
+@pytest.fixture
+async def running_bot(database_url: str) -> AsyncIterator[RunningBot]:
+    """The real Application, built by the project's factory, polling the fake Bot API over HTTP."""
+    api = FakeBotAPI()
+    async with FakeBotServer(api) as server_url:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_URL=server_url,
+            DATABASE_URL=database_url,
+            DEFAULT_LANGUAGE="en",
+        )
+        application = build_application(settings, clock=lambda: TODAY)
+        async with started(application):
+            yield RunningBot(api, settings, application)

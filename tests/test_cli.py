@@ -1,0 +1,96 @@
+"""The command line as an operator uses it, in real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from db.dataset import BUNDLED
+
+RETURNBOT = str(Path(sys.executable).parent / "returnbot")
+
+
+def run(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN",)}
+    environment.update(env)
+    return subprocess.run(
+        [RETURNBOT, *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def content(db: Path) -> list:
+    """Every row of every data table, to compare a database before and after."""
+    with sqlite3.connect(db) as connection:
+        tables = [
+            r[0]
+            for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
+            )
+        ]
+        return [(t, sorted(map(repr, connection.execute(f'SELECT * FROM "{t}"')))) for t in tables]
+
+
+def test_chat_answers_a_scripted_conversation(tmp_path):
+    script = "/schedule Sos\n/press 1\nШушакенд\n/press 99\n"
+    result = run(["chat"], tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Sos" in out and "Homes planned: 259" in out and "Ready: 10" in out
+    assert "[1] 🚌 Caravans" in out  # buttons are numbered for /press
+    assert "(edited)" in out and "December 24, 2025" in out  # /press 1 opened the caravans
+    assert "Shushakend" in out and "263" in out
+    assert "(no button 99" in out
+    assert (tmp_path / "data" / "returnbot.db").exists()  # the default database
+
+
+def test_chat_speaks_the_chosen_language(tmp_path):
+    result = run(["chat", "--lang", "ru"], tmp_path, "/schedule Sos\n")
+    assert result.returncode == 0, result.stderr
+    assert "Сос" in result.stdout and "Домов запланировано: 259" in result.stdout
+
+
+def test_run_without_token_exits_2_with_a_clear_message(tmp_path):
+    result = run(["run"], tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_db_upgrade_then_import_bundled_is_idempotent(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    assert run(["db", "upgrade"], tmp_path, DATABASE_URL=url).returncode == 0
+    first = run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url)
+    assert first.returncode == 0, first.stderr
+    assert "settlements added: 33" in first.stdout and "caravans added: 106" in first.stdout
+    again = run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url)
+    assert again.stdout.strip() == "no changes"
+
+
+def test_bad_import_exits_1_names_the_place_and_changes_nothing(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    assert run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url).returncode == 0
+    before = content(tmp_path / "x.db")
+    data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    data["settlements"][0]["caravans"][0]["families"] = 999  # a valid change …
+    data["settlements"][5]["caravans"][1]["people"] = "many"  # … and a bad row
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = run(["import", str(bad)], tmp_path, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "bad.yaml" in result.stderr and "'aghali'" in result.stderr
+    assert "caravans[2]" in result.stderr and "people" in result.stderr
+    assert content(tmp_path / "x.db") == before
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("settlements: [unclosed", encoding="utf-8")
+    assert run(["import", str(broken)], tmp_path, DATABASE_URL=url).returncode == 1
+    assert content(tmp_path / "x.db") == before

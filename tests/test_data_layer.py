@@ -1,0 +1,105 @@
+"""The data layer on SQLite and PostgreSQL: migrations, dataset import, queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from db import queries
+from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
+from db.models import Base
+from db.session import create_engine, create_sessionmaker
+
+
+@pytest.fixture
+async def session(database_url):
+    engine = create_engine(database_url)
+    async with create_sessionmaker(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+async def test_migrations_match_the_models(session):
+    def diff(connection):
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    connection = await session.connection()
+    assert await connection.run_sync(diff) == []
+
+
+async def test_bundled_dataset_is_loaded_completely(session):
+    regions = await queries.regions(session)
+    assert [r.slug for r in regions] == ["karabakh", "east-zangezur"]
+    assert sum(len(r.districts) for r in regions) == 15
+    counts = await queries.settlement_counts(session)
+    assert sum(counts.values()) == 33
+    sos = await queries.settlement(session, "sos")
+    report = sos.housing[-1]
+    assert (report.homes_total, report.ready) == (259, 10)
+    assert [(d.due_by, d.homes) for d in report.deadlines] == [
+        (dt.date(2025, 12, 31), 75),
+        (dt.date(2026, 12, 31), 104),
+    ]
+    assert len(sos.caravans) == 4
+    total = await queries.latest_total(session)
+    assert (total.people, total.as_of) == (26513, dt.date(2026, 1, 21))
+
+
+async def test_upcoming_caravans_first_else_recent(session):
+    upcoming, caravans = await queries.upcoming_or_recent_caravans(
+        session, dt.date(2026, 11, 26), limit=10, settlement_slug="sos"
+    )
+    assert not upcoming
+    assert [c.date.isoformat() for c in caravans] == [
+        "2025-12-24",
+        "2025-12-16",
+        "2025-11-19",
+        "2025-09-11",
+    ]
+    upcoming, caravans = await queries.upcoming_or_recent_caravans(
+        session, dt.date(2025, 12, 1), limit=10, district_slug="khojavand"
+    )
+    assert upcoming and caravans[0].date == dt.date(2025, 12, 16)
+    assert all(c.date >= dt.date(2025, 12, 1) for c in caravans)
+    assert [c.date for c in caravans] == sorted(c.date for c in caravans)
+
+
+async def test_reimport_reports_changes_precisely(session):
+    data = read_dataset(BUNDLED).model_dump(mode="json", exclude_none=True)
+    sos = next(s for s in data["settlements"] if s["slug"] == "sos")
+    sos["caravans"][1]["families"] = 21
+    sos["caravans"].append({"date": "2026-12-20", "families": 12, "people": 50, "source": "t"})
+    sos["housing"][0]["ready"] = 40
+    report = await apply_dataset(session, parse_dataset(data))
+    await session.commit()
+    assert dict(report) == {
+        "caravans changed": 1,
+        "caravans added": 1,
+        "housing reports changed": 1,
+    }
+    fresh = await apply_dataset(session, parse_dataset(data))
+    assert not fresh
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (("settlements", 0, "district"), "atlantis", "unknown district 'atlantis'"),
+        (("settlements", 1, "slug"), "sos", "duplicate settlement slug"),
+        (("settlements", 0, "housing", 0, "ready"), 900, "ready exceeds homes_total"),
+        (("settlements", 0, "caravans", 0, "date"), "2025-13-40", "date"),
+        (("settlements", 0, "name", "ru"), "", "at least 1 character"),
+        (("settlements", 0, "caravans", 0, "families"), -3, "greater than or equal to 0"),
+    ],
+)
+def test_validation_names_the_place(path, value, expected):
+    data = read_dataset(BUNDLED).model_dump(mode="json", exclude_none=True)
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(DatasetError, match=expected):
+        parse_dataset(data, "x.yaml")
