@@ -245,7 +245,9 @@ def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboa
     if district.settlements:
         lines.append(_("Choose a settlement:"))
     else:
-        lines.append(_("No settlement of this district has published resettlement data yet."))
+        lines.append(
+            _("No resettlement data has been published yet for any settlement in this district.")
+        )
     buttons = [_button(s.name(tr.lang), cb.SETTLEMENT, s.slug) for s in district.settlements]
     rows = _rows(buttons, 2)
     rows.append(
@@ -263,15 +265,21 @@ def caravans_view(
 ) -> str:
     """Upcoming caravans soonest first, or else the most recent ones newest first."""
     _ = tr.gettext
-    where = escape(place) if place else _("all settlements")
-    if upcoming:
-        title = _("Upcoming caravans: {place}").format(place=where)
-    elif caravans:
-        title = _("No upcoming caravan is scheduled for {place}. The most recent ones:").format(
-            place=where
+    if place is None:
+        titles = (
+            _("Upcoming caravans"),
+            _("No upcoming caravan is scheduled. The most recent ones:"),
+            _("No caravan has been reported yet."),
         )
     else:
-        return "🚌 " + _("No caravan to {place} has been reported yet.").format(place=where)
+        titles = (
+            _("Upcoming caravans: {place}"),
+            _("No upcoming caravan is scheduled for {place}. The most recent ones:"),
+            _("No caravan to {place} has been reported yet."),
+        )
+    title = titles[0 if upcoming else 1 if caravans else 2].format(place=escape(place or ""))
+    if not caravans:
+        return f"🚌 {title}"
     single_place = len({c.settlement_id for c in caravans}) == 1 and place is not None
     lines = [f"🚌 <b>{title}</b>", ""]
     for caravan in caravans:
@@ -340,7 +348,7 @@ def total_line(total: Total | None, tr: Translator) -> str:
     if total is None:
         return ""
     parts = families_people(total.families, total.people, tr)
-    text = _("By {date}, {figures} had returned to the liberated territories.").format(
+    text = _("By {date}, {figures} have returned to the liberated territories.").format(
         date=tr.date(total.as_of), figures=parts
     )
     if total.settlements:

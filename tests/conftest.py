@@ -140,7 +140,14 @@ class Chat:
         return await self._answer(mark)
 
     async def _answer(self, mark: int) -> dict[str, Any]:
-        await self.api.wait_idle(quiet=0.15, timeout=15)
+        def answered() -> bool:
+            return any(_is_answer(call) for call in self.api.calls[mark:])
+
+        try:
+            await self.api.wait_for(answered, timeout=15)
+        except TimeoutError:
+            pass  # reported below with what the bot did
+        await self.api.wait_idle(quiet=0.2, timeout=15)
         calls = [c for c in self.api.calls[mark:] if c.status == 200]
         touched = [c for c in calls if isinstance(c.result, dict) and "message_id" in c.result]
         assert touched or any(c.method == "answerCallbackQuery" for c in calls), (
@@ -150,6 +157,13 @@ class Chat:
             return {}
         # the message's state after all edits
         return self.api.last_message(self.user_id) or touched[-1].result
+
+
+def _is_answer(call: Any) -> bool:
+    """A call that shows the user something: a message, an edit, a file, or an alert."""
+    if call.method == "answerCallbackQuery":
+        return bool(call.params.get("text"))
+    return call.method.startswith(("send", "edit", "copy", "forward"))
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
