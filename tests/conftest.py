@@ -7,6 +7,7 @@ each test (a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -143,10 +144,8 @@ class Chat:
         def answered() -> bool:
             return any(_is_answer(call) for call in self.api.calls[mark:])
 
-        try:
+        with contextlib.suppress(TimeoutError):  # reported below with what the bot did
             await self.api.wait_for(answered, timeout=15)
-        except TimeoutError:
-            pass  # reported below with what the bot did
         await self.api.wait_idle(quiet=0.2, timeout=15)
         calls = [c for c in self.api.calls[mark:] if c.status == 200]
         touched = [c for c in calls if isinstance(c.result, dict) and "message_id" in c.result]
