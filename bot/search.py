@@ -95,6 +95,12 @@ _Y_AFTER_I = re.compile(r"(?<=i)y")
 _Y_VOCALIC = re.compile(r"(?<![ao])y")
 _DOUBLES = re.compile(r"(.)\1+")
 _STRICT_SEPARATORS = re.compile(r"[\W_]+")
+# Words that say what kind of place is meant, not which: "Sos kəndi", "село Сос", "Fuzuli city".
+GENERIC_WORDS = frozenset(
+    "kənd kəndi kend kendi qəsəbə qəsəbəsi qesebe şəhər şəhəri seher rayon rayonu "
+    "village town township city district region "
+    "село деревня посёлок поселок город район".split()
+)
 
 
 def normalize(text: str) -> str:
@@ -117,6 +123,13 @@ def _strict(text: str) -> str:
     """Light key: case, width and separators folded; letters kept as written."""
     text = unicodedata.normalize("NFKC", text.replace("İ", "i")).casefold()
     return _STRICT_SEPARATORS.sub(" ", text).strip()
+
+
+def _without_generic_words(text: str) -> str:
+    """Drop words like "kəndi" or "село" when a name remains."""
+    words = _strict(text).split()
+    kept = [word for word in words if word not in GENERIC_WORDS]
+    return " ".join(kept) if kept and len(kept) < len(words) else text
 
 
 @dataclass(frozen=True)
@@ -203,7 +216,7 @@ class SearchIndex:
         """Score plausible entries for ``query``; return the best ``limit``, best first."""
         if not isinstance(query, str) or limit <= 0:
             return []
-        raw = query[:MAX_QUERY_RAW]
+        raw = _without_generic_words(query[:MAX_QUERY_RAW])
         compact = normalize(raw)[:MAX_QUERY_KEY].replace(" ", "")
         if len(compact) < MIN_PREFIX_LEN:
             return []

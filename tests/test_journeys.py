@@ -7,9 +7,12 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot.app import build_application, started
+from bot.config import load_settings
+from bot.fake_api import FakeBotAPI, FakeBotServer
 from db.models import User
 from db.session import create_engine, create_sessionmaker
-from tests.conftest import RunningBot, buttons
+from tests.conftest import TODAY, Chat, RunningBot, buttons
 
 
 def texts(message: dict) -> str:
@@ -198,3 +201,34 @@ async def test_menu_buttons_work(running_bot: RunningBot):
     await chat.press(await chat.say("/start"), "Subscriptions")
     alert = running_bot.api.calls_to("answerCallbackQuery")[-1].params
     assert "coming soon" in alert["text"] and alert.get("show_alert") in (True, "true")
+
+
+async def test_bot_keeps_running_when_the_api_refuses_set_my_commands(database_url):
+    api = FakeBotAPI(fail_methods={"setMyCommands"})
+    async with FakeBotServer(api) as server_url:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=server_url, DATABASE_URL=database_url
+        )
+        async with started(build_application(settings, clock=lambda: TODAY)):
+            reply = await Chat(api, 5001, "en").say("/schedule Sos")
+    assert api.calls_to("setMyCommands")[0].status == 400
+    assert "259" in texts(reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 4096,
+        "🏠" * 2000,
+        "'; DROP TABLE settlements; --",
+        "<script>alert(1)</script> & <b>",
+        "‮Sos‬ مرحبا",
+        "Sos\u0000\u200b",
+    ],
+)
+async def test_hostile_text_gets_a_valid_reply(running_bot: RunningBot, text):
+    chat = running_bot.chat(5100, "en")
+    reply = await chat.say(text)
+    assert texts(reply)
+    refused = [c for c in running_bot.api.calls if c.status != 200]
+    assert not refused, refused

@@ -125,6 +125,10 @@ SPELLINGS: list[tuple[str, str | frozenset[str]]] = [
     ("shushakend", settlement("shushakend")),
     ("Шушакенд", settlement("shushakend")),
     ("Shushakand", settlement("shushakend")),
+    ("Sos kəndi", settlement("sos")),
+    ("село Сос", settlement("sos")),
+    ("Şuşakənd kəndi", settlement("shushakend")),
+    ("Qırmızı Bazar qəsəbəsi", settlement("qirmizi-bazar")),
     ("qirmizi bazar", settlement("qirmizi-bazar")),
     ("Красный Базар", settlement("qirmizi-bazar")),
     # Azerbaijani Latin with special letters.
