@@ -97,9 +97,32 @@ _DOUBLES = re.compile(r"(.)\1+")
 _STRICT_SEPARATORS = re.compile(r"[\W_]+")
 # Words that say what kind of place is meant, not which: "Sos kəndi", "село Сос", "Fuzuli city".
 GENERIC_WORDS = frozenset(
-    "kənd kəndi kend kendi qəsəbə qəsəbəsi qesebe şəhər şəhəri seher rayon rayonu "
-    "village town township city district region "
-    "село деревня посёлок поселок город район".split()
+    [
+        "kənd",
+        "kəndi",
+        "kend",
+        "kendi",
+        "qəsəbə",
+        "qəsəbəsi",
+        "qesebe",
+        "şəhər",
+        "şəhəri",
+        "seher",
+        "rayon",
+        "rayonu",
+        "village",
+        "town",
+        "township",
+        "city",
+        "district",
+        "region",
+        "село",
+        "деревня",
+        "посёлок",
+        "поселок",
+        "город",
+        "район",
+    ]
 )
 
 
