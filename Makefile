@@ -1,4 +1,6 @@
 # returnbot — `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +16,7 @@ $(BIN)/returnbot: pyproject.toml
 	touch $@
 
 locales/%/LC_MESSAGES/returnbot.mo: locales/%/LC_MESSAGES/returnbot.po $(BIN)/returnbot
-	$(BIN)/pybabel compile --statistics --use-fuzzy=false -D returnbot -d locales -l $* 2>&1 | tail -1
+	$(BIN)/pybabel compile --statistics -D returnbot -d locales -l $*
 
 ## compile the gettext catalogs (.po → .mo)
 locales: $(COMPILED)
