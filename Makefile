@@ -7,16 +7,17 @@ BIN := $(VENV)/bin
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/returnbot.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format locales extract update-catalogs clean
+.PHONY: run test lint format locales extract clean
 
 $(BIN)/returnbot: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	@echo "Setting up $(VENV) (first run only)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
 
 locales/%/LC_MESSAGES/returnbot.mo: locales/%/LC_MESSAGES/returnbot.po $(BIN)/returnbot
-	$(BIN)/pybabel compile --statistics -D returnbot -d locales -l $*
+	@$(BIN)/pybabel -q compile -D returnbot -d locales -l $*
 
 ## compile the gettext catalogs (.po → .mo)
 locales: $(COMPILED)
