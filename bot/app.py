@@ -14,6 +14,7 @@ from telegram.request import BaseRequest
 
 from bot.config import LANGUAGES, Settings
 from bot.context import AppState, BotContext, PerChatUpdateProcessor, baku_now
+from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
 from bot.search import Entry, SearchIndex
 from db import queries
@@ -42,6 +43,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=AppState))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(_open)
+        .post_stop(_stop)
         .post_shutdown(_close)
     )
     if request is not None:
@@ -64,9 +66,25 @@ async def _open(application: Application) -> None:
     state.db = create_sessionmaker(state.engine)
     await refresh_search(state)
     await _register_commands(application)
+    state.delivery = DeliveryWorker(application)
+    state.delivery.start()
+    application.job_queue.run_repeating(_scan, interval=SCAN_INTERVAL, first=0, name="scan")
+
+
+async def _scan(context: BotContext) -> None:
+    """Announce new caravans and write due reminders, whoever created them."""
+    await context.state.delivery.scan()
+
+
+async def _stop(application: Application) -> None:
+    """While the bot can still send: finish the delivery in flight, park the rest."""
+    delivery = getattr(application.bot_data, "delivery", None)
+    if delivery is not None:
+        await delivery.stop()
 
 
 async def _close(application: Application) -> None:
+    await _stop(application)
     engine = getattr(application.bot_data, "engine", None)
     if engine is not None:
         await engine.dispose()
@@ -116,6 +134,7 @@ async def started(application: Application, *, poll: bool = True) -> AsyncIterat
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+                await application.post_stop(application)
     finally:
         await application.shutdown()
         await application.post_shutdown(application)

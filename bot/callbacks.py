@@ -18,6 +18,8 @@ SUBSCRIBE_SETTLEMENT = "ss"  # ss:<slug>
 SUBSCRIBE_DISTRICT = "sd"  # sd:<slug>
 LOCATION = "l"  # l:<slug>         send the settlement's location
 LANGUAGE = "lang"  # lang:<az|en|ru>
+UNSUBSCRIBE = "us"  # us:<subscription id>  ❌ in the subscriptions list
+FORGET = "fg"  # fg:<yes|no>         /forget's confirm and cancel buttons
 
 MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
 
@@ -33,6 +35,8 @@ _ARGUMENT = {
     SUBSCRIBE_DISTRICT: _SLUG,
     LOCATION: _SLUG,
     LANGUAGE: re.compile("az|en|ru"),
+    UNSUBSCRIBE: re.compile(r"[1-9][0-9]{0,17}"),
+    FORGET: re.compile("yes|no"),
 }
 
 

@@ -15,7 +15,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks as cb
 from bot.i18n import Translator
 from bot.schedule import build_schedule, progress_bar, split_caravans
-from db.models import Caravan, District, HousingReport, Region, Settlement, Total
+from db.models import (
+    Caravan,
+    District,
+    HousingReport,
+    Region,
+    Settlement,
+    Subscription,
+    Total,
+)
 
 escape = partial(_html_escape, quote=False)  # text nodes only; no attribute values here
 
@@ -356,3 +364,150 @@ def total_line(total: Total | None, tr: Translator) -> str:
             "They live in {n} settlement.", "They live in {n} settlements.", total.settlements
         ).format(n=tr.number(total.settlements))
     return f"{text}\n<i>" + _("Source: {source}").format(source=escape(total.source)) + "</i>"
+
+
+# ------------------------------------------------------------------ subscriptions and notices
+
+MANAGE_HINT = "/subscriptions"
+
+
+def district_name(district: District, tr: Translator) -> str:
+    """`Khojavand district`, or the city's name (plain text, not escaped)."""
+    name = district.name(tr.lang)
+    return tr.gettext("{name} district").format(name=name) if district.kind == "district" else name
+
+
+def place_name(settlement: Settlement, tr: Translator) -> str:
+    """`Sos (Khojavand district)` (plain text, not escaped)."""
+    return tr.gettext("{place} ({district})").format(
+        place=settlement.name(tr.lang), district=district_name(settlement.district, tr)
+    )
+
+
+def subscription_name(subscription: Subscription, tr: Translator) -> str:
+    """What a subscription follows, in the reader's language (plain text, not escaped)."""
+    if subscription.settlement is not None:
+        return place_name(subscription.settlement, tr)
+    if subscription.district is not None:
+        return district_name(subscription.district, tr)
+    return tr.gettext("all settlements")
+
+
+def _manage_line(tr: Translator) -> str:
+    return "<i>" + tr.gettext("Your subscriptions: {command}").format(command=MANAGE_HINT) + "</i>"
+
+
+def caravan_announcement(caravan: Caravan, tr: Translator) -> str:
+    """🚌 New caravan to Sos (Khojavand district): the date and families/people."""
+    _ = tr.gettext
+    title = _("New caravan to {place}").format(place=escape(place_name(caravan.settlement, tr)))
+    lines = [f"🚌 <b>{title}</b>", "📅 " + caravan_line(caravan, tr)]
+    if caveat := caravan_caveat(caravan, tr):
+        lines.append(caveat)
+    lines += ["", _manage_line(tr)]
+    return "\n".join(lines)
+
+
+def caravan_reminder(caravan: Caravan, tr: Translator, today: dt.date) -> str:
+    """⏰ The caravan to Sos is in 7 days / tomorrow / today, with its date and figures."""
+    _ = tr.gettext
+    place = escape(place_name(caravan.settlement, tr))
+    days = (caravan.date - today).days if caravan.date else 0
+    if days <= 0:
+        text = _("Reminder: the caravan to {place} is today.").format(place=place)
+    elif days == 1:
+        text = _("Reminder: the caravan to {place} is tomorrow.").format(place=place)
+    else:
+        text = tr.ngettext(
+            "Reminder: the caravan to {place} is in {n} day.",
+            "Reminder: the caravan to {place} is in {n} days.",
+            days,
+        ).format(place=place, n=tr.number(days))
+    lines = [f"⏰ <b>{text}</b>", "📅 " + caravan_line(caravan, tr), "", _manage_line(tr)]
+    return "\n".join(lines)
+
+
+def figure_label(figure: str, tr: Translator) -> str:
+    """The name of a housing figure of `db.outbox.housing_figures`."""
+    _ = tr.gettext
+    if figure.startswith("due:"):
+        return _("Due by {date}").format(date=tr.date(dt.date.fromisoformat(figure[4:])))
+    labels = {
+        "homes_total": _("Homes planned"),
+        "ready": _("Ready homes"),
+        "built": _("Homes built"),
+        "under_construction": _("Under construction"),
+    }
+    return labels.get(figure, figure)
+
+
+def housing_change_alert(
+    settlement: Settlement,
+    changes: Sequence[tuple[str, int | None, int | None]],
+    tr: Translator,
+) -> str:
+    """🏠 Housing figures updated: Sos — `Ready homes: 15 → 40`, one line per figure."""
+    _ = tr.gettext
+
+    def value(n: int | None) -> str:
+        return tr.number(n) if n is not None else "—"
+
+    title = _("Housing figures updated: {place}").format(place=escape(place_name(settlement, tr)))
+    lines = [f"🏠 <b>{title}</b>"]
+    for figure, before, after in changes:
+        lines.append(f"{figure_label(figure, tr)}: {value(before)} → <b>{value(after)}</b>")
+    lines += ["", _manage_line(tr)]
+    return "\n".join(lines)
+
+
+def subscriptions_view(
+    subscriptions: Sequence[Subscription], tr: Translator
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The user's subscriptions, each with a ❌ button that cancels it."""
+    _ = tr.gettext
+    if not subscriptions:
+        text = "🔔 " + _(
+            "You have no subscriptions yet. Send /subscribe with a settlement or district, "
+            "for example <code>/subscribe Sos</code>, or <code>/subscribe all</code> for every "
+            "caravan. The 🔔 button on a settlement's card does the same."
+        )
+        return text, None
+    lines = ["🔔 <b>" + _("Your subscriptions") + "</b>", ""]
+    lines += [f"• {escape(subscription_name(s, tr))}" for s in subscriptions]
+    lines += [
+        "",
+        _(
+            "You get new caravans, reminders 7 days and 1 day before, and changes in housing "
+            "figures. Press ❌ to unsubscribe."
+        ),
+    ]
+    buttons = [
+        _button("❌ " + subscription_name(s, tr), cb.UNSUBSCRIBE, str(s.id)) for s in subscriptions
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(_rows(buttons, 1))
+
+
+def subscribe_choices_keyboard(
+    settlements: Sequence[Settlement], districts: Sequence[District], tr: Translator
+) -> InlineKeyboardMarkup:
+    """For an ambiguous /subscribe: one 🔔 button per candidate place."""
+    buttons = [
+        _button("🔔 " + place_name(s, tr), cb.SUBSCRIBE_SETTLEMENT, s.slug) for s in settlements
+    ]
+    buttons += [
+        _button("🔔 " + district_name(d, tr), cb.SUBSCRIBE_DISTRICT, d.slug) for d in districts
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 1))
+
+
+def forget_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    """/forget: confirm (✅, as everywhere) or cancel."""
+    _ = tr.gettext
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button("✅ " + _("Yes, delete my data"), cb.FORGET, "yes"),
+                _button("↩️ " + _("Cancel"), cb.FORGET, "no"),
+            ]
+        ]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
@@ -15,6 +15,9 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtB
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.search import SearchIndex
+
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryWorker
 
 BAKU = ZoneInfo("Asia/Baku")
 
@@ -32,6 +35,7 @@ class AppState:
         self.db: async_sessionmaker[AsyncSession]
         self.translators: dict[str, Translator]
         self.search: SearchIndex
+        self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
         self.clock: Callable[[], dt.datetime] = baku_now
         # user id → language, so that an update costs no query once its sender is known
         self.languages: LRUCache[int, str] = LRUCache(maxsize=100_000)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db import outbox
 from db.models import (
     Caravan,
     District,
@@ -241,9 +242,13 @@ def _dump(note: Localized | None) -> dict[str, str] | None:
     return note.model_dump() if note else None
 
 
-async def apply_dataset(session: AsyncSession, dataset: Dataset) -> ImportReport:
+async def apply_dataset(
+    session: AsyncSession, dataset: Dataset, *, now: dt.datetime | None = None
+) -> ImportReport:
     """Insert or update everything in `dataset`; caravans and housing reports of the settlements
-    it lists are made to match it exactly. Does not commit."""
+    it lists are made to match it exactly. Subscribers of a settlement whose current housing
+    figures change get one alert (sent from `now`, default: the present). Does not commit."""
+    now = now or dt.datetime.now(dt.UTC)
     report = ImportReport()
     regions = {r.slug: r for r in await session.scalars(select(Region))}
     for position, item in enumerate(dataset.regions):
@@ -305,7 +310,11 @@ async def apply_dataset(session: AsyncSession, dataset: Dataset) -> ImportReport
             report.note("settlements", "added")
         elif _assign(settlement, values):
             report.note("settlements", "changed")
+        before = outbox.housing_figures(settlement) if settlement.id is not None else None
         _sync_housing(settlement, item.housing, report)
+        if before is not None:
+            after = outbox.housing_figures(settlement)
+            await outbox.record_housing_change(session, settlement, before, after, now)
         _sync_caravans(settlement, item.caravans, report)
 
     totals = {t.as_of: t for t in await session.scalars(select(Total))}
@@ -344,10 +353,24 @@ def _sync_housing(settlement: Settlement, items: Sequence[Housing], report: Impo
             continue
         changed = _assign(housing, values)
         if sorted((d.due_by, d.homes) for d in housing.deadlines) != deadlines:
-            housing.deadlines = [HousingDeadline(due_by=by, homes=n) for by, n in deadlines]
+            _sync_deadlines(housing, dict(deadlines))
             changed = True
         if changed:
             report.note("housing reports", "changed")
+
+
+def _sync_deadlines(housing: HousingReport, wanted: dict[dt.date, int]) -> None:
+    """Update deadlines in place: replacing the list would insert a (report, date) pair
+    before deleting the old one and break the unique constraint."""
+    current = {d.due_by: d for d in housing.deadlines}
+    for due_by, deadline in current.items():
+        if due_by in wanted:
+            deadline.homes = wanted[due_by]
+        else:
+            housing.deadlines.remove(deadline)
+    for due_by, homes in sorted(wanted.items()):
+        if due_by not in current:
+            housing.deadlines.append(HousingDeadline(due_by=due_by, homes=homes))
 
 
 def _caravan_values(item: CaravanIn) -> dict[str, Any]:

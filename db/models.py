@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -194,3 +195,80 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(2))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Subscription(Base):
+    """A user follows one settlement, one district, or everything.
+
+    `scope` is the normalised key ("all", "district:<id>", "settlement:<id>") that makes
+    (user, scope) unique on every backend; the nullable foreign keys keep references sane:
+    deleting a place deletes the subscriptions to it.
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(40))
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), index=True
+    )
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("settlements.id", ondelete="CASCADE"), index=True
+    )
+
+    district: Mapped[District | None] = relationship()
+    settlement: Mapped[Settlement | None] = relationship()
+
+
+class Notice(Base):
+    """Something subscribers are told once: a caravan's announcement or reminder, a housing
+    change set. The unique `key` ("announce:<caravan id>", "remind7:<caravan id>", …) is what
+    makes "exactly once" hold across restarts and replicas; its deliveries are written in the
+    same transaction."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    caravan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("caravans.id", ondelete="CASCADE"), index=True
+    )
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("settlements.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
+
+    caravan: Mapped[Caravan | None] = relationship()
+    settlement: Mapped[Settlement | None] = relationship()
+
+
+class Delivery(Base):
+    """The outbox: one message of a notice to one user, composed in their language when sent.
+
+    status: pending → sending (claimed) → sent | failed | blocked; times are naive UTC.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("notice_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    notice: Mapped[Notice] = relationship()
+    user: Mapped[User] = relationship()

@@ -6,11 +6,22 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import Caravan, District, HousingReport, Region, Settlement, Total, User
+from db import outbox
+from db.models import (
+    Caravan,
+    District,
+    HousingReport,
+    Region,
+    Settlement,
+    Subscription,
+    Total,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -143,4 +154,99 @@ async def choose_language(session: AsyncSession, user_id: int, chat_id: int, lan
     user.language = language
     user.language_chosen = True
     user.blocked = False
+    await session.commit()
+
+
+async def subscribe(
+    session: AsyncSession,
+    user_id: int,
+    language: str,
+    *,
+    settlement_id: int | None = None,
+    district_id: int | None = None,
+) -> bool:
+    """Follow a settlement, a district or (neither given) everything. Commits; False when the
+    user already follows it. A user not seen in a private chat yet is registered."""
+    scope = outbox.scope_key(settlement_id=settlement_id, district_id=district_id)
+    if await session.get(User, user_id) is None:
+        session.add(User(id=user_id, chat_id=user_id, language=language))
+    known = select(Subscription.id).where(
+        Subscription.user_id == user_id, Subscription.scope == scope
+    )
+    if await session.scalar(known) is not None:
+        return False
+    session.add(
+        Subscription(
+            user_id=user_id, scope=scope, settlement_id=settlement_id, district_id=district_id
+        )
+    )
+    try:
+        await session.commit()
+    except IntegrityError:  # the same press twice, from two devices
+        await session.rollback()
+        return False
+    return True
+
+
+async def unsubscribe(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    settlement_id: int | None = None,
+    district_id: int | None = None,
+    subscription_id: int | None = None,
+) -> bool:
+    """Stop following a place, everything (no place given), or one subscription by id.
+    Commits; False when there was nothing to cancel."""
+    query = delete(Subscription).where(Subscription.user_id == user_id)
+    if subscription_id is not None:
+        query = query.where(Subscription.id == subscription_id)
+    else:
+        scope = outbox.scope_key(settlement_id=settlement_id, district_id=district_id)
+        query = query.where(Subscription.scope == scope)
+    result = await session.execute(query)
+    await session.commit()
+    return bool(result.rowcount)
+
+
+async def unsubscribe_all(session: AsyncSession, user_id: int) -> int:
+    """Cancel every subscription of the user. Commits; returns how many."""
+    result = await session.execute(delete(Subscription).where(Subscription.user_id == user_id))
+    await session.commit()
+    return result.rowcount
+
+
+async def subscriptions(session: AsyncSession, user_id: int) -> Sequence[Subscription]:
+    """The user's subscriptions: everything first, then districts, then settlements."""
+    query = (
+        select(Subscription)
+        .where(Subscription.user_id == user_id)
+        .options(
+            selectinload(Subscription.district),
+            selectinload(Subscription.settlement).selectinload(Settlement.district),
+        )
+        .order_by(
+            Subscription.settlement_id.is_not(None),
+            Subscription.district_id.is_not(None),
+            Subscription.id,
+        )
+    )
+    return (await session.scalars(query)).all()
+
+
+async def forget_user(session: AsyncSession, user_id: int) -> None:
+    """Delete everything stored about the user: deliveries (sent or not), subscriptions, the
+    user. Commits."""
+    await outbox.delete_user_deliveries(session, user_id)
+    await session.execute(delete(Subscription).where(Subscription.user_id == user_id))
+    await session.execute(delete(User).where(User.id == user_id))
+    await session.commit()
+
+
+async def set_blocked(session: AsyncSession, user_id: int, blocked: bool) -> None:
+    """The user blocked (or unblocked) the bot; a blocked user is sent nothing. Commits."""
+    if blocked:
+        await outbox.mark_blocked(session, user_id)
+        return
+    await session.execute(update(User).where(User.id == user_id).values(blocked=False))
     await session.commit()

@@ -22,7 +22,7 @@ from handlers.common import (
     show_regions,
     show_settlement_by_slug,
 )
-from handlers.subscriptions import coming_soon
+from handlers.subscriptions import show_subscriptions
 
 # The command menu Telegram shows, registered per language with setMyCommands.
 COMMANDS = [
@@ -30,6 +30,10 @@ COMMANDS = [
     ("schedule", _("Housing and caravans of a settlement")),
     ("settlements", _("Browse districts and settlements")),
     ("caravans", _("Upcoming or recent caravans")),
+    ("subscribe", _("Get news of a settlement, a district or all")),
+    ("subscriptions", _("Your subscriptions")),
+    ("unsubscribe", _("Stop news of a place, or all")),
+    ("forget", _("Delete everything stored about you")),
     ("language", _("Change the language")),
     ("help", _("What this bot can do")),
 ]
@@ -99,6 +103,9 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/schedule &lt;" + _("settlement") + "&gt; — " + _("housing and caravans of a settlement"),
         "/settlements — " + _("browse districts and settlements"),
         "/caravans [" + _("place") + "] — " + _("upcoming or recent caravans"),
+        "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
+        "/subscriptions — " + _("your subscriptions"),
+        "/forget — " + _("delete everything stored about you"),
         "/language — " + _("change the language"),
         "/start — " + _("main menu"),
         "",
@@ -138,11 +145,10 @@ async def open_menu(update: Update, context: BotContext) -> None:
     """The main menu's buttons."""
     query = update.callback_query
     _prefix, item = cb.parse(query.data)
-    if item == "subscriptions":
-        await coming_soon(update, context)  # answers the query itself, with an alert
-        return
     await query.answer()
-    if item == "settlements":
+    if item == "subscriptions":
+        await show_subscriptions(update, context)
+    elif item == "settlements":
         await show_regions(update, context)
     elif item == "caravans":
         await show_caravans_for(update, context, None, None)

@@ -1,29 +1,211 @@
-"""Subscriptions: announced in the menu and on cards; delivery arrives with the outbox."""
+"""Subscriptions: /subscribe, /unsubscribe, /subscriptions, the 🔔 buttons, /forget, and
+noticing when a user blocks the bot. Delivery itself is `bot.delivery`'s job."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from html import escape
+
+from telegram import ChatMember, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot import callbacks as cb
+from bot import cards
 from bot.context import BotContext
+from db import queries
+from db.models import District, Settlement
+from handlers.common import Found, find_place, show, show_search_outcome
+
+# `/subscribe all` in any of the three languages
+ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
+LEFT = frozenset({ChatMember.BANNED, ChatMember.LEFT})
 
 
-async def coming_soon(update: Update, context: BotContext) -> None:
-    """Say honestly that subscriptions are not available yet."""
-    text = "🔔 " + context._(
-        "Subscriptions are coming soon: you will be able to get caravan announcements for "
-        "your village in your language. Until then, check back here any time."
-    )
-    if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=True)
+def _place_arguments(place: Settlement | District | None) -> dict[str, int]:
+    if isinstance(place, Settlement):
+        return {"settlement_id": place.id}
+    if isinstance(place, District):
+        return {"district_id": place.id}
+    return {}
+
+
+def _place_name(place: Settlement | District | None, context: BotContext) -> str:
+    if isinstance(place, Settlement):
+        return cards.place_name(place, context.tr)
+    if isinstance(place, District):
+        return cards.district_name(place, context.tr)
+    return context._("all settlements")
+
+
+async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | None]:
+    """(all?, the place found) for the command's argument; replies itself when it is
+    ambiguous or unknown and then returns (False, None)."""
+    text = " ".join(" ".join(context.args or []).split())[:200]
+    if text.casefold() in ALL_WORDS:
+        return True, None
+    found = await find_place(context, text)
+    if found.settlement is not None or found.district is not None:
+        return False, found
+    if found.settlements or found.districts:
+        message = context._("Several places match “{query}”. Which one do you mean?").format(
+            query=escape(text)
+        )
+        markup = cards.subscribe_choices_keyboard(found.settlements, found.districts, context.tr)
+        await show(update, context, message, markup)
     else:
-        await update.effective_message.reply_text(text)
+        await show_search_outcome(update, context, text, found)
+    return False, None
+
+
+async def _subscribe_to(
+    context: BotContext, user_id: int, place: Settlement | District | None
+) -> tuple[bool, str]:
+    """Subscribe; (new?, the place's name in the reader's language)."""
+    async with context.db() as session:
+        new = await queries.subscribe(session, user_id, context.tr.lang, **_place_arguments(place))
+    return new, _place_name(place, context)
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    """/subscribe <settlement|district|all>"""
+    _ = context._
+    if not context.args:
+        text = "🔔 " + _(
+            "What should I tell you about? Send /subscribe with a settlement or district, for "
+            "example <code>/subscribe Sos</code>, <code>/subscribe Khojavand</code> or "
+            "<code>/subscribe all</code>."
+        )
+        await show(update, context, text)
+        return
+    everything, found = await _resolve(update, context)
+    if not everything and found is None:
+        return
+    place = None if everything else found.settlement or found.district
+    new, name = await _subscribe_to(context, update.effective_user.id, place)
+    if new:
+        text = "🔔 " + _(
+            "Subscribed to {place}. You will get new caravans, reminders 7 days and 1 day "
+            "before, and changes in housing figures."
+        ).format(place=escape(name))
+    else:
+        text = "🔔 " + _("You are already subscribed to {place}.").format(place=escape(name))
+    await show(update, context, text)
+
+
+async def subscribe_button(update: Update, context: BotContext) -> None:
+    """🔔 on a settlement card, a district list or an ambiguous /subscribe: a short toast."""
+    query = update.callback_query
+    prefix, slug = cb.parse(query.data)
+    async with context.db() as session:
+        if prefix == cb.SUBSCRIBE_SETTLEMENT:
+            place = await queries.settlement(session, slug)
+        else:
+            place = await queries.district(session, slug)
+    if place is None:
+        await query.answer(context._("This button is no longer valid. Please use /start."))
+        return
+    new, name = await _subscribe_to(context, update.effective_user.id, place)
+    if new:
+        text = "🔔 " + context._("Subscribed to {place}.").format(place=name)
+    else:
+        text = context._("You are already subscribed to {place}.").format(place=name)
+    await query.answer(text[:200], show_alert=True)
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    """/unsubscribe <settlement|district|all>; without an argument, the list with ❌ buttons."""
+    if not context.args:
+        await show_subscriptions(update, context)
+        return
+    everything, found = await _resolve(update, context)
+    if not everything and found is None:
+        return
+    user_id = update.effective_user.id
+    async with context.db() as session:
+        if everything:
+            cancelled = await queries.unsubscribe_all(session, user_id)
+        else:
+            place = found.settlement or found.district
+            cancelled = await queries.unsubscribe(session, user_id, **_place_arguments(place))
+    if everything:
+        text = context._("All your subscriptions are cancelled.")
+        if not cancelled:
+            text = context._("You have no subscriptions.")
+    else:
+        name = escape(_place_name(place, context))
+        text = context._("Unsubscribed from {place}.").format(place=name)
+        if not cancelled:
+            text = context._("You are not subscribed to {place}.").format(place=name)
+    await show(update, context, "🔕 " + text)
+
+
+async def show_subscriptions(update: Update, context: BotContext) -> None:
+    """/subscriptions: what the user follows, with one ❌ button each."""
+    async with context.db() as session:
+        subscriptions = await queries.subscriptions(session, update.effective_user.id)
+    text, markup = cards.subscriptions_view(subscriptions, context.tr)
+    await show(update, context, text, markup)
+
+
+async def unsubscribe_button(update: Update, context: BotContext) -> None:
+    """❌ in the list: cancel that subscription and show the list again, in place."""
+    query = update.callback_query
+    _prefix, subscription_id = cb.parse(query.data)
+    async with context.db() as session:
+        await queries.unsubscribe(
+            session, update.effective_user.id, subscription_id=int(subscription_id)
+        )
+    await query.answer(context._("Unsubscribed."))
+    await show_subscriptions(update, context)
+
+
+async def ask_forget(update: Update, context: BotContext) -> None:
+    """/forget: ask for confirmation first."""
+    text = "⚠️ " + context._(
+        "Delete everything I store about you — your language and your subscriptions — and "
+        "cancel any message waiting for you?"
+    )
+    await show(update, context, text, cards.forget_keyboard(context.tr))
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """✅ deletes the user, their subscriptions and deliveries; ↩️ changes nothing."""
+    query = update.callback_query
+    _prefix, answer = cb.parse(query.data)
+    await query.answer()
+    if answer != "yes":
+        await show(update, context, context._("Nothing was deleted."))
+        return
+    user_id = update.effective_user.id
+    async with context.db() as session:
+        await queries.forget_user(session, user_id)
+    context.state.languages.pop(user_id, None)
+    text = "🗑 " + context._(
+        "Done: I deleted everything I stored about you. Write to me any time to start again."
+    )
+    await show(update, context, text)
+
+
+async def membership_changed(update: Update, context: BotContext) -> None:
+    """The user blocked the bot (nothing more is sent) or started it again."""
+    change = update.my_chat_member
+    if change.chat.type != change.chat.PRIVATE:
+        return
+    blocked = change.new_chat_member.status in LEFT
+    async with context.db() as session:
+        await queries.set_blocked(session, change.from_user.id, blocked)
+    # the next update of this user re-reads (and, if they write, unblocks) them
+    context.state.languages.pop(change.from_user.id, None)
 
 
 HANDLERS: list[BaseHandler] = [
-    CommandHandler(["subscribe", "unsubscribe", "subscriptions"], coming_soon),
+    CommandHandler("subscribe", subscribe),
+    CommandHandler("unsubscribe", unsubscribe),
+    CommandHandler("subscriptions", show_subscriptions),
+    CommandHandler("forget", ask_forget),
     CallbackQueryHandler(
-        coming_soon, pattern=cb.pattern(cb.SUBSCRIBE_SETTLEMENT, cb.SUBSCRIBE_DISTRICT)
+        subscribe_button, pattern=cb.pattern(cb.SUBSCRIBE_SETTLEMENT, cb.SUBSCRIBE_DISTRICT)
     ),
+    CallbackQueryHandler(unsubscribe_button, pattern=cb.pattern(cb.UNSUBSCRIBE)),
+    CallbackQueryHandler(forget, pattern=cb.pattern(cb.FORGET)),
+    ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
 ]

@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,55 @@ async def running_bot(database_url: str) -> AsyncIterator[RunningBot]:
         application = build_application(settings, clock=lambda: TODAY)
         async with started(application):
             yield RunningBot(api, settings, application)
+
+
+class Clock:
+    """A clock the test moves: `AppState.clock` for bots built with it; starts at TODAY."""
+
+    def __init__(self, now: dt.datetime = TODAY) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, *args: int) -> None:
+        """Move to `year, month, day, hour[, minute]` in Asia/Baku."""
+        self.now = dt.datetime(*args, tzinfo=BAKU)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@asynccontextmanager
+async def serve_bot(
+    api: FakeBotAPI, database_url: str, clock: Clock, **variables: str
+) -> AsyncIterator[RunningBot]:
+    """Serve `api` over HTTP and run the real Application with `clock` until the block ends;
+    nest `run_bot` inside to restart the bot on the same server and database."""
+    async with FakeBotServer(api) as server_url:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_URL=server_url,
+            DATABASE_URL=database_url,
+            DEFAULT_LANGUAGE="en",
+            **variables,
+        )
+        async with run_bot(api, settings, clock) as bot:
+            yield bot
+
+
+@asynccontextmanager
+async def run_bot(api: FakeBotAPI, settings: Settings, clock: Clock) -> AsyncIterator[RunningBot]:
+    """Start (and at the end stop) one Application on an already served fake API."""
+    application = build_application(settings, clock=clock)
+    async with started(application):
+        yield RunningBot(api, settings, application)
+
+
+@pytest.fixture
+async def clocked_bot(database_url: str, clock: Clock) -> AsyncIterator[RunningBot]:
+    """Like `running_bot`, but on the test's movable `clock`."""
+    async with serve_bot(FakeBotAPI(), database_url, clock) as bot:
+        yield bot

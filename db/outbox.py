@@ -1,0 +1,372 @@
+"""The durable outbox: notices (each told once) and their deliveries (one per recipient).
+
+A notice and all its deliveries are written in one transaction; the notice's unique key
+makes a second attempt (a rescan, a restart, another replica) fail instead of repeating it.
+Deliveries are then claimed in small batches by the one delivery loop (`bot.delivery`),
+which composes each message in the recipient's language when it sends it.
+
+Times in these tables are naive UTC (see `bot.timing.utc`); functions take aware moments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.timing import REMINDERS, civil_time, local_date, reminders_due, utc
+from db.models import Caravan, Delivery, HousingReport, Notice, Settlement, Subscription, User
+
+ANNOUNCE = "announce"
+HOUSING = "housing"
+
+PENDING, SENDING, SENT, FAILED, BLOCKED = "pending", "sending", "sent", "failed", "blocked"
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ subscription scopes
+
+
+def scope_key(*, settlement_id: int | None = None, district_id: int | None = None) -> str:
+    """The normalised, unique-per-user key of a subscription: all, a district, a settlement."""
+    if settlement_id is not None:
+        return f"settlement:{settlement_id}"
+    if district_id is not None:
+        return f"district:{district_id}"
+    return "all"
+
+
+def audience(settlement_id: int, district_id: int) -> Select:
+    """(user id, chat id) of everyone not blocked who follows the place, its district or all;
+    each user once, however many of those they follow."""
+    scopes = [
+        "all",
+        scope_key(district_id=district_id),
+        scope_key(settlement_id=settlement_id),
+    ]
+    follows = select(Subscription.id).where(
+        Subscription.user_id == User.id, Subscription.scope.in_(scopes)
+    )
+    return select(User.id, User.chat_id).where(User.blocked.is_(False), follows.exists())
+
+
+# ------------------------------------------------------------------ writing notices
+
+
+async def add_notice(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    now: dt.datetime,
+    recipients: Select | None,
+    not_before: dt.datetime | None = None,
+    caravan_id: int | None = None,
+    settlement_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Notice:
+    """Insert the notice and one pending delivery per recipient (INSERT … SELECT, so memory
+    stays flat); `recipients=None` records the notice as told to nobody. Does not commit."""
+    notice = Notice(
+        key=key,
+        kind=kind,
+        caravan_id=caravan_id,
+        settlement_id=settlement_id,
+        payload=payload,
+        created_at=utc(now),
+    )
+    session.add(notice)
+    await session.flush()
+    if recipients is not None:
+        rows = recipients.subquery()
+        columns = select(
+            literal(notice.id, Integer),
+            rows.c.id,
+            rows.c.chat_id.cast(BigInteger),
+            literal(PENDING, String),
+            literal(0, Integer),
+            literal(utc(not_before or now), DateTime),
+        )
+        await session.execute(
+            insert(Delivery).from_select(
+                ["notice_id", "user_id", "chat_id", "status", "attempts", "not_before"], columns
+            )
+        )
+    return notice
+
+
+@dataclass(frozen=True)
+class _Caravan:
+    id: int
+    date: dt.date
+    settlement_id: int
+    district_id: int
+
+
+def _caravans() -> Select:
+    return select(Caravan.id, Caravan.date, Caravan.settlement_id, Settlement.district_id).join(
+        Caravan.settlement
+    )
+
+
+async def scan_caravans(db: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
+    """Announce caravans dated today or later that were never announced, and write the
+    reminders whose moment has come. Returns the number of notices written."""
+    today = local_date(now)
+    announced = select(Notice.id).where(Notice.caravan_id == Caravan.id, Notice.kind == ANNOUNCE)
+    horizon = today + dt.timedelta(days=max(REMINDERS.values()))
+    async with db() as session:
+        fresh = await session.execute(_caravans().where(Caravan.date >= today, ~announced.exists()))
+        fresh_rows = [_Caravan(*row) for row in fresh]
+        soon = await session.execute(
+            _caravans().where(Caravan.date > today, Caravan.date <= horizon, announced.exists())
+        )
+        soon_rows = [_Caravan(*row) for row in soon]
+        keys = set(
+            await session.scalars(
+                select(Notice.key).where(Notice.caravan_id.in_([c.id for c in soon_rows]))
+            )
+        )
+    written = 0
+    for caravan in fresh_rows:
+        # reminders already overdue at the announcement are recorded as skipped
+        _send, passed = reminders_due(caravan.date, now)
+        written += await _tell(db, caravan, ANNOUNCE, passed, now)
+    for caravan in soon_rows:
+        send, passed = reminders_due(caravan.date, now)
+        missing = [kind for kind in passed if f"{kind}:{caravan.id}" not in keys]
+        if missing:
+            to_send = send if send in missing else None
+            written += await _tell(db, caravan, to_send, [k for k in missing if k != to_send], now)
+    return written
+
+
+async def _tell(
+    db: async_sessionmaker[AsyncSession],
+    caravan: _Caravan,
+    send: str | None,
+    skip: Iterable[str],
+    now: dt.datetime,
+) -> int:
+    """Write the notice `send` with its deliveries and the `skip` ones without, atomically;
+    0 when another scan (or replica) got there first."""
+    recipients = audience(caravan.settlement_id, caravan.district_id)
+    try:
+        async with db() as session, session.begin():
+            if send is not None:
+                await add_notice(
+                    session,
+                    key=f"{send}:{caravan.id}",
+                    kind=send,
+                    now=now,
+                    recipients=recipients,
+                    not_before=civil_time(now),
+                    caravan_id=caravan.id,
+                )
+            for kind in skip:
+                await add_notice(
+                    session,
+                    key=f"{kind}:{caravan.id}",
+                    kind=kind,
+                    now=now,
+                    recipients=None,
+                    caravan_id=caravan.id,
+                )
+    except IntegrityError:
+        log.info("caravan %s: notice already written elsewhere", caravan.id)
+        return 0
+    return int(send is not None)
+
+
+# ------------------------------------------------------------------ housing change alerts
+
+
+def current_report(settlement: Settlement) -> HousingReport | None:
+    """The report a settlement's card shows: the latest with figures, else the latest."""
+    with_figures = [h for h in settlement.housing if h.homes_total is not None or h.ready]
+    return max(with_figures or settlement.housing, key=lambda h: h.as_of, default=None)
+
+
+HOUSING_FIELDS = ("homes_total", "ready", "built", "under_construction")
+
+
+def housing_figures(settlement: Settlement) -> dict[str, int | None]:
+    """The figures subscribers are alerted about: planned, ready, built, under construction,
+    and `due:<YYYY-MM-DD>` per deadline, of the current report."""
+    report = current_report(settlement)
+    if report is None:
+        return {}
+    figures = {name: getattr(report, name) for name in HOUSING_FIELDS}
+    for deadline in sorted(report.deadlines, key=lambda d: d.due_by):
+        figures[f"due:{deadline.due_by.isoformat()}"] = deadline.homes
+    return figures
+
+
+def figure_changes(
+    before: dict[str, int | None], after: dict[str, int | None]
+) -> list[tuple[str, int | None, int | None]]:
+    """(figure, before, after) for each figure that differs, in display order."""
+    names = [*HOUSING_FIELDS, *sorted(k for k in {*before, *after} if k.startswith("due:"))]
+    return [(n, before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)]
+
+
+async def record_housing_change(
+    session: AsyncSession,
+    settlement: Settlement,
+    before: dict[str, int | None],
+    after: dict[str, int | None],
+    now: dt.datetime,
+) -> Notice | None:
+    """One alert per change set to the settlement's subscribers (settlement, district, all),
+    written in the caller's transaction; None when no figure changed. Does not commit."""
+    changes = figure_changes(before, after)
+    if not changes:
+        return None
+    return await add_notice(
+        session,
+        key=f"{HOUSING}:{settlement.id}:{uuid.uuid4().hex}",
+        kind=HOUSING,
+        now=now,
+        recipients=audience(settlement.id, settlement.district_id),
+        not_before=civil_time(now),
+        settlement_id=settlement.id,
+        payload={"changes": [list(change) for change in changes]},
+    )
+
+
+# ------------------------------------------------------------------ the delivery loop's side
+
+
+async def claim_due(session: AsyncSession, now: dt.datetime, limit: int) -> list[int]:
+    """Mark up to `limit` due pending deliveries as sending and return their ids. Commits.
+
+    The `status == pending` re-check in the UPDATE means a row claimed meanwhile by another
+    worker is not claimed twice (PostgreSQL may later add FOR UPDATE SKIP LOCKED here)."""
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status == PENDING, Delivery.not_before <= utc(now))
+        .order_by(Delivery.not_before, Delivery.id)
+        .limit(limit)
+    )
+    ids = list(await session.scalars(due))
+    if not ids:
+        return []
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == PENDING)
+        .values(status=SENDING, claimed_at=utc(now))
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = sorted(result.scalars())
+    await session.commit()
+    return claimed
+
+
+async def load_deliveries(session: AsyncSession, ids: Sequence[int]) -> list[Delivery]:
+    """Deliveries with what composing them needs: the notice, its caravan or settlement and
+    district, and the recipient's language."""
+    place = selectinload(Settlement.district)
+    query = (
+        select(Delivery)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.id)
+        .options(
+            selectinload(Delivery.user),
+            selectinload(Delivery.notice)
+            .selectinload(Notice.caravan)
+            .selectinload(Caravan.settlement)
+            .options(place),
+            selectinload(Delivery.notice).selectinload(Notice.settlement).options(place),
+        )
+    )
+    return list(await session.scalars(query))
+
+
+async def _set(session: AsyncSession, delivery_id: int, **values: Any) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def mark_sent(session: AsyncSession, delivery_id: int, now: dt.datetime) -> None:
+    """Commits."""
+    await _set(session, delivery_id, status=SENT, sent_at=utc(now), error=None)
+
+
+async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> None:
+    """A permanent failure (e.g. Telegram refused the message). Commits."""
+    await _set(session, delivery_id, status=FAILED, error=error[:500])
+
+
+async def retry_later(
+    session: AsyncSession, delivery: Delivery, not_before: dt.datetime, error: str, limit: int
+) -> bool:
+    """Back to pending after a transient error, or failed after `limit` attempts. Commits;
+    True when it will be retried."""
+    attempts = delivery.attempts + 1
+    retry = attempts < limit
+    await _set(
+        session,
+        delivery.id,
+        status=PENDING if retry else FAILED,
+        attempts=attempts,
+        not_before=utc(not_before),
+        error=error[:500],
+    )
+    return retry
+
+
+async def mark_blocked(session: AsyncSession, user_id: int) -> None:
+    """The user blocked the bot: flag them, and park every delivery not yet sent to them
+    (never retried). Commits."""
+    await session.execute(update(User).where(User.id == user_id).values(blocked=True))
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.user_id == user_id, Delivery.status.in_([PENDING, SENDING]))
+        .values(status=BLOCKED, error="blocked by the user")
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def release(session: AsyncSession, ids: Sequence[int] | None = None) -> int:
+    """Put claimed deliveries back to pending: `ids`, or all of them (at start-up, those a
+    crash left in flight). Commits; returns how many."""
+    query = update(Delivery).where(Delivery.status == SENDING)
+    if ids is not None:
+        query = query.where(Delivery.id.in_(ids))
+    result = await session.execute(
+        query.values(status=PENDING, claimed_at=None).execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return result.rowcount
+
+
+async def delete_user_deliveries(session: AsyncSession, user_id: int) -> None:
+    """Every delivery to the user, sent or not (for /forget). Does not commit."""
+    await session.execute(delete(Delivery).where(Delivery.user_id == user_id))
