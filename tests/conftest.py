@@ -190,17 +190,8 @@ class RunningBot:
 @pytest.fixture
 async def running_bot(database_url: str) -> AsyncIterator[RunningBot]:
     """The real Application, built by the project's factory, polling the fake Bot API over HTTP."""
-    api = FakeBotAPI()
-    async with FakeBotServer(api) as server_url:
-        settings = load_settings(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_URL=server_url,
-            DATABASE_URL=database_url,
-            DEFAULT_LANGUAGE="en",
-        )
-        application = build_application(settings, clock=lambda: TODAY)
-        async with started(application):
-            yield RunningBot(api, settings, application)
+    async with serve_bot(FakeBotAPI(), database_url, Clock()) as bot:
+        yield bot
 
 
 class Clock:

@@ -7,12 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_application, started
-from bot.config import load_settings
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.fake_api import FakeBotAPI
 from db.models import User
 from db.session import create_engine, create_sessionmaker
-from tests.conftest import TODAY, Chat, RunningBot, buttons
+from tests.conftest import Clock, RunningBot, buttons, serve_bot
 
 
 def texts(message: dict) -> str:
@@ -204,12 +202,8 @@ async def test_menu_buttons_work(running_bot: RunningBot):
 
 async def test_bot_keeps_running_when_the_api_refuses_set_my_commands(database_url):
     api = FakeBotAPI(fail_methods={"setMyCommands"})
-    async with FakeBotServer(api) as server_url:
-        settings = load_settings(
-            TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=server_url, DATABASE_URL=database_url
-        )
-        async with started(build_application(settings, clock=lambda: TODAY)):
-            reply = await Chat(api, 5001, "en").say("/schedule Sos")
+    async with serve_bot(api, database_url, Clock()) as bot:
+        reply = await bot.chat(5001, "en").say("/schedule Sos")
     assert api.calls_to("setMyCommands")[0].status == 400
     assert "259" in texts(reply)
 
