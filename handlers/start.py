@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import BotCommand, Update
 from telegram.ext import (
     BaseHandler,
@@ -39,8 +41,9 @@ COMMANDS = [
 ]
 
 
-def bot_commands(context_tr_gettext) -> list[BotCommand]:
-    return [BotCommand(name, context_tr_gettext(description)) for name, description in COMMANDS]
+def bot_commands(gettext: Callable[[str], str]) -> list[BotCommand]:
+    """The command menu in the language of `gettext`."""
+    return [BotCommand(name, gettext(description)) for name, description in COMMANDS]
 
 
 async def remember_user(update: Update, context: BotContext) -> None:
