@@ -94,3 +94,33 @@ def test_bad_import_exits_1_names_the_place_and_changes_nothing(tmp_path):
     broken.write_text("settlements: [unclosed", encoding="utf-8")
     assert run(["import", str(broken)], tmp_path, DATABASE_URL=url).returncode == 1
     assert content(tmp_path / "x.db") == before
+
+
+async def test_run_serves_telegram_by_polling_and_stops_on_sigterm(tmp_path):
+    import asyncio
+    import signal
+
+    from bot.fake_api import FakeBotAPI, FakeBotServer
+
+    api = FakeBotAPI()
+    async with FakeBotServer(api) as server_url:
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        environment |= {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": server_url}
+        process = await asyncio.create_subprocess_exec(
+            RETURNBOT,
+            "run",
+            cwd=tmp_path,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            await api.wait_for(lambda: api.polling, timeout=60)
+            api.send_text("/schedule Sos", user_id=77, language_code="az")
+            await api.wait_for(lambda: api.calls_to("sendMessage"), timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, output.decode()
+    assert "31 dekabr 2025" in api.calls_to("sendMessage")[0].params["text"]
+    assert (tmp_path / "data" / "returnbot.db").exists()
