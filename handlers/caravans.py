@@ -9,7 +9,7 @@ from bot import callbacks as cb
 from bot import cards
 from bot.context import BotContext
 from db import queries
-from handlers.common import find_place, show, show_search_outcome
+from handlers.common import find_place, place_query, show, show_search_outcome
 
 LIMIT = 12
 
@@ -51,7 +51,7 @@ async def caravans(update: Update, context: BotContext) -> None:
     if not context.args:
         await show_caravans_for(update, context, None, None)
         return
-    text = " ".join(" ".join(context.args).split())[:200]
+    text = place_query(" ".join(context.args))
     found = await find_place(context, text)
     if found.settlement is not None:
         await show_caravans_for(update, context, found.settlement.slug, None)

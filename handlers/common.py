@@ -20,6 +20,11 @@ MAX_QUERY = 200  # longer text is not a place name; searching it only costs time
 log = logging.getLogger(__name__)
 
 
+def place_query(text: str) -> str:
+    """What the user typed as a place name: spaces collapsed, at most MAX_QUERY characters."""
+    return " ".join(text.split())[:MAX_QUERY]
+
+
 async def show(
     update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
@@ -149,7 +154,7 @@ async def show_district_by_slug(update: Update, context: BotContext, slug: str) 
 
 async def search(update: Update, context: BotContext, text: str) -> None:
     """Show the place `text` names, or the candidates, or suggestions."""
-    text = " ".join(text.split())[:MAX_QUERY]
+    text = place_query(text)
     found = await find_place(context, text)
     if found.settlement is not None:
         await show_settlement(update, context, found.settlement)

@@ -13,7 +13,7 @@ from bot import cards
 from bot.context import BotContext
 from db import queries
 from db.models import District, Settlement
-from handlers.common import Found, find_place, show, show_search_outcome
+from handlers.common import Found, find_place, place_query, show, show_search_outcome
 
 # `/subscribe all` in any of the three languages
 ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
@@ -39,7 +39,7 @@ def _place_name(place: Settlement | District | None, context: BotContext) -> str
 async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | None]:
     """(all?, the place found) for the command's argument; replies itself when it is
     ambiguous or unknown and then returns (False, None)."""
-    text = " ".join(" ".join(context.args or []).split())[:200]
+    text = place_query(" ".join(context.args or []))
     if text.casefold() in ALL_WORDS:
         return True, None
     found = await find_place(context, text)
