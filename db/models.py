@@ -272,3 +272,37 @@ class Delivery(Base):
 
     notice: Mapped[Notice] = relationship()
     user: Mapped[User] = relationship()
+
+
+class Admin(Base):
+    """An admin added from the chat (`/admins add`); `ADMIN_IDS` admins are not stored."""
+
+    __tablename__ = "admins"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
+
+
+class AuditEntry(Base):
+    """One admin action: who, when (UTC), what, and the state before → after (JSON)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already taken in by some replica: Telegram redelivers a webhook update after
+    a timeout, and the first replica to insert its id is the one that handles it."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC

@@ -1,0 +1,69 @@
+"""Who is an admin, and the audit log of what admins did.
+
+Admins are the `ADMIN_IDS` of the configuration plus the rows of `admins` (added from the
+chat). Rights are checked against the database at the moment an action runs, never taken
+from a button or a cache. Every change an admin makes is recorded with `audit()` in the same
+transaction as the change itself, so the log and the data cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Admin, AuditEntry
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+async def is_admin(session: AsyncSession, configured: Collection[int], user_id: int) -> bool:
+    if user_id in configured:
+        return True
+    return await session.get(Admin, user_id) is not None
+
+
+async def added_admins(session: AsyncSession) -> Sequence[Admin]:
+    return (await session.scalars(select(Admin).order_by(Admin.added_at))).all()
+
+
+async def add_admin(session: AsyncSession, user_id: int, added_by: int) -> bool:
+    """Add an admin; False when they already were one (stored). Does not commit."""
+    if await session.get(Admin, user_id) is not None:
+        return False
+    session.add(Admin(user_id=user_id, added_by=added_by, added_at=_now()))
+    await session.flush()
+    return True
+
+
+async def remove_admin(session: AsyncSession, user_id: int) -> bool:
+    """Remove a stored admin; False when there was none. Does not commit."""
+    result = await session.execute(delete(Admin).where(Admin.user_id == user_id))
+    return result.rowcount > 0
+
+
+def audit(
+    session: AsyncSession,
+    actor_id: int,
+    action: str,
+    target: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record an admin action in the caller's transaction (committed with the change)."""
+    entry = AuditEntry(
+        at=_now(), actor_id=actor_id, action=action, target=target[:120], before=before, after=after
+    )
+    session.add(entry)
+    return entry
+
+
+async def recent_audit(session: AsyncSession, limit: int = 10) -> Sequence[AuditEntry]:
+    """The latest entries, newest first."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    return (await session.scalars(query)).all()
