@@ -298,6 +298,15 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
 
 
+class ErrorWatcher(Base):
+    """An admin who opted in to a message when the bot hits an unexpected error."""
+
+    __tablename__ = "error_watchers"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class ProcessedUpdate(Base):
     """Update ids already taken in by some replica: Telegram redelivers a webhook update after
     a timeout, and the first replica to insert its id is the one that handles it."""

@@ -1,4 +1,4 @@
-"""admins added from the chat, the audit log, processed webhook updates
+"""admins added from the chat, the audit log, error watchers, processed webhook updates
 
 Revision ID: 0003
 Revises: 0002
@@ -38,6 +38,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"])
     op.create_index(op.f("ix_audit_log_actor_id"), "audit_log", ["actor_id"])
     op.create_table(
+        "error_watchers",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_error_watchers")),
+    )
+    op.create_table(
         "processed_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),
@@ -49,6 +55,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_processed_updates_received_at"), table_name="processed_updates")
     op.drop_table("processed_updates")
+    op.drop_table("error_watchers")
     op.drop_index(op.f("ix_audit_log_actor_id"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
     op.drop_table("audit_log")
