@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.config import LANGUAGES, Settings, load_settings
 from db import dataset as datasets
+from db import diff, tabular
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 
@@ -37,17 +38,42 @@ async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> 
         await engine.dispose()
 
 
-async def import_file(settings: Settings, path: Path) -> list[str]:
-    """Validate the whole file, then apply it in one transaction."""
-    data = datasets.read_dataset(path)
+async def import_file(settings: Settings, path: Path, *, dry_run: bool = False) -> list[str]:
+    """Validate the whole file (YAML, CSV or XLSX), then compare it with the database and,
+    unless `dry_run`, apply it in one transaction. Returns the changes, one per line."""
+    data = tabular.read_file(path)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         async with create_sessionmaker(engine)() as session, session.begin():
+            changes = diff.diff(await diff.load_dataset(session), data)
+            if dry_run:
+                return [*changes.lines(), *changes.summary(), "dry run: nothing was changed"]
             report = await datasets.apply_dataset(session, data)
     finally:
         await engine.dispose()
-    return report.lines()
+    return [*changes.lines(), *report.lines()]
+
+
+async def export_file(settings: Settings, path: Path) -> str:
+    """Write the database's dataset to `path` in the format of its extension."""
+    tabular.file_format(path.name)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session:
+            data = await diff.load_dataset(session)
+    finally:
+        await engine.dispose()
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(tabular.to_bytes(data, path.name))
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise datasets.DatasetError(f"{path}: {error.strerror or error}") from None
+    counts = {entity: len(items) for entity, items in diff.records(data).items()}
+    return f"wrote {path}: " + ", ".join(f"{n} {entity}" for entity, n in counts.items())
 
 
 def _run(settings: Settings) -> int:
@@ -105,8 +131,17 @@ def parser() -> argparse.ArgumentParser:
     db.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="migrate the schema to the newest revision"
     )
-    importer = commands.add_parser("import", help="load a dataset file (YAML), all or nothing")
+    importer = commands.add_parser(
+        "import", help="load a dataset file (.yaml, .csv or .xlsx), all or nothing"
+    )
     importer.add_argument("file", type=Path)
+    importer.add_argument(
+        "--dry-run", action="store_true", help="print what would change, change nothing"
+    )
+    exporter = commands.add_parser(
+        "export", help="write the database's dataset to FILE (.yaml, .yml, .csv or .xlsx)"
+    )
+    exporter.add_argument("file", type=Path)
     return main
 
 
@@ -131,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         print("returnbot db upgrade: the schema is at the newest revision")
         return 0
     try:
-        lines = asyncio.run(import_file(settings, args.file))
+        if args.command == "export":
+            lines = [asyncio.run(export_file(settings, args.file))]
+        else:
+            lines = asyncio.run(import_file(settings, args.file, dry_run=args.dry_run))
     except datasets.DatasetError as error:
-        print(f"returnbot import: {error}", file=sys.stderr)
+        print(f"returnbot {args.command}: {error}", file=sys.stderr)
         return 1
     print("\n".join(lines))
     return 0

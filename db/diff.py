@@ -1,0 +1,303 @@
+"""What an import would change, computed without writing: the file's dataset against the
+database loaded into the same model (`load_dataset`).
+
+Both sides are reduced to the same flat records (`records`), keyed as `apply_dataset` matches
+rows: places by slug, housing reports by (settlement, date), caravans by (settlement, date,
+n-th of that date), totals by date. The field names are the spreadsheet columns of
+`db.tabular`, so a clerk reads the diff in the words of the file they edited. Like
+`apply_dataset`, an import never removes regions, districts, settlements or totals (removing
+a place would delete its subscribers' subscriptions); it replaces the housing reports and
+caravans of every settlement the file lists, so those can be "removed".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.dataset import Dataset, Localized, parse_dataset
+from db.models import District, HousingReport, Region, Settlement, Total
+
+ENTITIES = ("regions", "districts", "settlements", "housing reports", "caravans", "totals")
+KINDS = ("added", "changed", "removed")
+Key = tuple[Any, ...]
+Records = dict[str, dict[Key, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entity added, changed (with its fields as (name, old, new)) or removed."""
+
+    entity: str
+    kind: Literal["added", "changed", "removed"]
+    key: str
+    fields: tuple[tuple[str, Any, Any], ...] = ()
+
+    def line(self) -> str:
+        """`+ sos`, `~ aghali 2024-01-03: families 20 → 999`, `- sos 2025-04-01`."""
+        mark = {"added": "+", "changed": "~", "removed": "-"}[self.kind]
+        details = "; ".join(f"{name} {show(old)} → {show(new)}" for name, old, new in self.fields)
+        return f"{mark} {self.key}" + (f": {details}" if details else "")
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Every change an import would make, in entity order."""
+
+    changes: tuple[Change, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> Counter[str]:
+        """`{"caravans added": 2, …}`: the same keys as `ImportReport`."""
+        return Counter(f"{c.entity} {c.kind}" for c in self.changes)
+
+    def summary(self) -> list[str]:
+        return [f"{key}: {n}" for key, n in sorted(self.counts().items())] or ["no changes"]
+
+    def of(self, entity: str) -> list[Change]:
+        return [c for c in self.changes if c.entity == entity]
+
+    def lines(self) -> list[str]:
+        """A readable listing: a heading per entity, then one line per change."""
+        lines = []
+        for entity in ENTITIES:
+            changes = self.of(entity)
+            if changes:
+                counts = Counter(c.kind for c in changes)
+                lines.append(
+                    f"{entity}: " + ", ".join(f"{counts[k]} {k}" for k in KINDS if counts[k])
+                )
+                lines.extend(f"  {c.line()}" for c in changes)
+        return lines
+
+
+def show(value: Any) -> str:
+    """A value as a diff line shows it: empty as —, text quoted and shortened."""
+    if value is None or value == "" or value == ():
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:79] + "…")
+    if isinstance(value, tuple):
+        return ", ".join(
+            show(v) if not isinstance(v, tuple) else "=".join(map(show, v)) for v in value
+        )
+    return str(value)
+
+
+def _names(name: Localized) -> dict[str, str]:
+    return {"name_az": name.az, "name_en": name.en, "name_ru": name.ru}
+
+
+def _note(note: Localized | None) -> dict[str, str | None]:
+    return {f"note_{lang}": getattr(note, lang) if note else None for lang in ("az", "en", "ru")}
+
+
+def records(dataset: Dataset) -> Records:
+    """The dataset as flat records per entity, keyed as `apply_dataset` matches rows."""
+    out: Records = {entity: {} for entity in ENTITIES}
+    for position, region in enumerate(dataset.regions):
+        out["regions"][(region.slug,)] = {**_names(region.name), "position": position}
+    for position, district in enumerate(dataset.districts):
+        out["districts"][(district.slug,)] = {
+            "region": district.region,
+            "kind": district.kind,
+            **_names(district.name),
+            "aliases": tuple(district.aliases),
+            **_note(district.note),
+            "position": position,
+        }
+    for position, settlement in enumerate(dataset.settlements):
+        coordinates = settlement.coordinates
+        out["settlements"][(settlement.slug,)] = {
+            "district": settlement.district,
+            "kind": settlement.kind,
+            **_names(settlement.name),
+            "aliases": tuple(settlement.aliases),
+            "lat": coordinates.lat if coordinates else None,
+            "lon": coordinates.lon if coordinates else None,
+            "coordinates_source": coordinates.source if coordinates else None,
+            **_note(settlement.note),
+            "position": position,
+        }
+        for housing in settlement.housing:
+            values = housing.model_dump(exclude={"as_of", "due", "note"})
+            values["due"] = tuple(sorted((d.by, d.homes) for d in housing.due))
+            out["housing reports"][(settlement.slug, housing.as_of)] = values | _note(housing.note)
+        seen: Counter[dt.date | None] = Counter()
+        for caravan in settlement.caravans:
+            key = (settlement.slug, caravan.date, seen[caravan.date])
+            seen[caravan.date] += 1
+            total = caravan.total_after
+            out["caravans"][key] = {
+                "families": caravan.families,
+                "people": caravan.people,
+                "first": caravan.first,
+                "total_families": total.families if total else None,
+                "total_people": total.people if total else None,
+                "source": caravan.source,
+                "unsure": caravan.unsure,
+                **_note(caravan.note),
+            }
+    for total in dataset.totals:
+        values = total.model_dump(exclude={"as_of", "note"})
+        out["totals"][(total.as_of,)] = values | _note(total.note)
+    return out
+
+
+def _label(entity: str, key: Key) -> str:
+    if entity == "caravans":
+        slug, date, nth = key
+        return f"{slug} {date.isoformat() if date else 'undated'}" + (f" #{nth + 1}" if nth else "")
+    return " ".join(part.isoformat() if isinstance(part, dt.date) else str(part) for part in key)
+
+
+def diff(old: Dataset, new: Dataset) -> Diff:
+    """What importing `new` into a database holding `old` changes."""
+    before, after = records(old), records(new)
+    listed = {s.slug for s in new.settlements}
+    changes: list[Change] = []
+    for entity in ENTITIES:
+        was, will = before[entity], after[entity]
+        for key, values in will.items():
+            current = was.get(key)
+            if current is None:
+                changes.append(Change(entity, "added", _label(entity, key)))
+                continue
+            fields = tuple(
+                (name, current[name], value)
+                for name, value in values.items()
+                if current[name] != value
+            )
+            if fields:
+                changes.append(Change(entity, "changed", _label(entity, key), fields))
+        if entity in ("housing reports", "caravans"):
+            changes.extend(
+                Change(entity, "removed", _label(entity, key))
+                for key in was
+                if key[0] in listed and key not in will
+            )
+    return Diff(tuple(changes))
+
+
+async def load_dataset(session: AsyncSession) -> Dataset:
+    """The database's places, housing reports, caravans and totals as a `Dataset` (the model
+    a file is parsed into), validated like a file: what it gives can always be imported."""
+    regions = await session.scalars(select(Region).order_by(Region.position, Region.id))
+    districts = await session.scalars(
+        select(District)
+        .options(selectinload(District.region))
+        .order_by(District.position, District.id)
+    )
+    settlements = await session.scalars(
+        select(Settlement)
+        .options(
+            selectinload(Settlement.district),
+            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+            selectinload(Settlement.caravans),
+        )
+        .order_by(Settlement.position, Settlement.id)
+    )
+    totals = await session.scalars(select(Total).order_by(Total.as_of))
+    data = {
+        "regions": [_place(r) for r in regions],
+        "districts": [
+            _place(d) | {"region": d.region.slug, "kind": d.kind, "aliases": d.aliases}
+            for d in districts
+        ],
+        "settlements": [_settlement(s) for s in settlements],
+        "totals": [
+            _drop_none(
+                {
+                    "as_of": t.as_of,
+                    "families": t.families,
+                    "people": t.people,
+                    "settlements": t.settlements,
+                    "source": t.source,
+                    "note": t.note,
+                }
+            )
+            for t in totals
+        ],
+    }
+    return parse_dataset(data, "the database")
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _place(place: Region | District | Settlement) -> dict[str, Any]:
+    names = {"az": place.name_az, "en": place.name_en, "ru": place.name_ru}
+    return _drop_none({"slug": place.slug, "name": names, "note": getattr(place, "note", None)})
+
+
+def _settlement(settlement: Settlement) -> dict[str, Any]:
+    values = _place(settlement) | {
+        "district": settlement.district.slug,
+        "kind": settlement.kind,
+        "aliases": settlement.aliases,
+    }
+    if settlement.latitude is not None or settlement.longitude is not None:
+        values["coordinates"] = {
+            "lat": settlement.latitude,
+            "lon": settlement.longitude,
+            "source": settlement.coordinates_source,
+        }
+    values["housing"] = [
+        _drop_none(
+            {
+                "as_of": h.as_of,
+                "month_only": h.month_only,
+                "homes_total": h.homes_total,
+                "ready": h.ready,
+                "uninhabitable": h.uninhabitable,
+                "partly_habitable": h.partly_habitable,
+                "built": h.built,
+                "under_construction": h.under_construction,
+                "due": [{"by": d.due_by, "homes": d.homes} for d in h.deadlines],
+                "source": h.source,
+                "note": h.note,
+                "unsure": h.unsure,
+            }
+        )
+        for h in settlement.housing
+    ]
+    caravans = sorted(settlement.caravans, key=lambda c: (c.date or dt.date.min, c.id))
+    values["caravans"] = [
+        _drop_none(
+            {
+                "date": c.date,
+                "families": c.families,
+                "people": c.people,
+                "first": c.first,
+                "total_after": (
+                    {"families": c.total_families, "people": c.total_people}
+                    if c.total_families is not None or c.total_people is not None
+                    else None
+                ),
+                "source": c.source,
+                "note": c.note,
+                "unsure": c.unsure,
+            }
+        )
+        for c in caravans
+    ]
+    return values
+
+
+def describe(changes: Iterable[Change]) -> list[str]:
+    """The lines of some changes (e.g. one entity's)."""
+    return [c.line() for c in changes]
