@@ -19,13 +19,21 @@ from bot.i18n import load_translators
 from bot.search import Entry, SearchIndex
 from db import queries
 from db.session import create_engine, create_sessionmaker
-from handlers import caravans, fallback, schedule, settlements, start, subscriptions
+from handlers import (
+    broadcast,
+    caravans,
+    fallback,
+    schedule,
+    settlements,
+    start,
+    subscriptions,
+)
 
 log = logging.getLogger(__name__)
 
 # Feature modules, each exposing HANDLERS; order matters only for overlapping filters,
 # so the catch-alls of `fallback` come last.
-FEATURES = (start, settlements, schedule, caravans, subscriptions, fallback)
+FEATURES = (start, settlements, schedule, caravans, subscriptions, broadcast, fallback)
 CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
 
 

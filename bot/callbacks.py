@@ -20,6 +20,8 @@ LOCATION = "l"  # l:<slug>         send the settlement's location
 LANGUAGE = "lang"  # lang:<az|en|ru>
 UNSUBSCRIBE = "us"  # us:<subscription id>  ❌ in the subscriptions list
 FORGET = "fg"  # fg:<yes|no>         /forget's confirm and cancel buttons
+BROADCAST_SEND = "bs"  # bs:<broadcast id>  ✅ send a broadcast draft
+BROADCAST_CANCEL = "bx"  # bx:<broadcast id>  cancel a draft, or stop a broadcast being sent
 
 MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
 
@@ -37,6 +39,8 @@ _ARGUMENT = {
     LANGUAGE: re.compile("az|en|ru"),
     UNSUBSCRIBE: re.compile(r"[1-9][0-9]{0,17}"),
     FORGET: re.compile("yes|no"),
+    BROADCAST_SEND: re.compile(r"[1-9][0-9]{0,17}"),
+    BROADCAST_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
 }
 
 

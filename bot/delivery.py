@@ -1,55 +1,92 @@
-"""The one delivery loop: announcements, reminders and alerts leave through here.
+"""The one delivery loop: broadcasts, announcements, reminders and alerts leave through here.
 
 Handlers and the data layer only write to the outbox (`db.outbox`). This loop claims due
 deliveries in small batches, composes each message in its recipient's language at send time,
-and sends it at no more than BROADCAST_RATE messages per second. Telegram's answers decide
-what happens next:
+and sends them concurrently (at most CONCURRENCY in flight) under two limits:
 
-- 429 `RetryAfter`: all sending pauses for `retry_after`, then the same message is retried
-  (not counted as a failed attempt);
-- 403 `Forbidden`: the user blocked the bot → the user is marked blocked and nothing more is
-  sent to them until they write again;
-- 400 `BadRequest`: the message is marked failed with Telegram's reason;
-- `TimedOut`/`NetworkError`: back to pending with a growing delay, at most MAX_ATTEMPTS.
+- overall: at most BROADCAST_RATE sends per second, evenly spaced (`Pacer`, no bursts);
+- per chat: one message at a time, and the next one at least PER_CHAT_INTERVAL after the
+  previous one *came back*, so two notices pending for one chat (an announcement and a
+  broadcast) reach it a second apart even when the network delays a request.
 
-A restart puts the deliveries left "sending" back to pending, so nothing is lost and at most
-the sends in flight at a crash are repeated. A periodic scan (`scan`) writes the notices of
-new caravans and due reminders, whatever created the caravan (admin, import, the database).
+Telegram's answers decide what happens next (the `except` order matters: `BadRequest` is a
+subclass of `NetworkError`):
+
+- 429 `RetryAfter`: every sender of this worker waits `parameters.retry_after`, then the same
+  message is sent again (not counted as a failed attempt);
+- 403 `Forbidden` (blocked, deactivated): the user is marked blocked, all their unsent
+  deliveries too, and nothing is tried again until they write to the bot;
+- 400 `BadRequest` (and any other refusal): the delivery is failed with Telegram's reason;
+- `TimedOut`: the request may or may not have reached Telegram, and the Bot API has no
+  idempotency key. The engine retries it like a network error: a rare duplicate is better
+  than a family never told about its caravan (at-least-once, as after a crash);
+- `NetworkError` and 5xx: back to pending with a doubling delay, at most MAX_ATTEMPTS tries.
+
+Durability: a delivery is claimed (status "sending", `claimed_at`) before it is sent and
+marked after. Outcomes are written in small groups, and a claim's slot is freed only once its
+outcome is written, so a crash (`kill -9` included) repeats at most CONCURRENCY sends. A
+claim is a lease: the worker renews its claims every LEASE/3 seconds; rows whose lease ran out
+(their worker died) are claimed again by any worker — a starting worker never takes rows a
+live one is sending. On PostgreSQL several processes claim disjoint rows with
+`SELECT … FOR UPDATE SKIP LOCKED` (`db.outbox.lock_rows`); on SQLite one worker is enough
+(the claim still re-checks each row's status, so a second one would not double-send).
+
+Broadcast progress is derived from the database (`db.broadcasts.counts`): whichever worker
+takes the turn (at most every PROGRESS_INTERVAL seconds) edits the admin's progress message,
+and the one that sees nothing left marks the broadcast done and writes the end report.
+A periodic scan (`scan`) writes the notices of new caravans and due reminders.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import sys
+import time
 import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import cards
+from bot import broadcasts as texts
 from bot.context import AppState
 from bot.i18n import Translator
 from bot.timing import local_date
-from db import outbox
-from db.models import Delivery, Notice
+from db import broadcasts, outbox, queries
+from db.models import Broadcast, Delivery, Notice
 
-BATCH = 20  # deliveries claimed at once: what a crash may repeat at most
+CONCURRENCY = 20  # deliveries claimed and not yet recorded, at most: what a crash may repeat
+BATCH = CONCURRENCY  # claimed at once, at most
 IDLE_POLL = 1.0  # seconds between looks at the outbox when nothing woke the loop
+TICK = 0.2  # seconds: how often outcomes are written while sending
 SCAN_INTERVAL = 5.0  # seconds between scans for new caravans and due reminders
 MAX_ATTEMPTS = 5
 BACKOFF = 5.0  # seconds; doubled after each transient failure
-STOP_TIMEOUT = 5.0  # seconds to finish the send in flight when stopping
+STOP_TIMEOUT = 5.0  # seconds to finish the sends in flight when stopping
+PER_CHAT_INTERVAL = 1.0  # seconds between the end of one send to a chat and the next
+PROGRESS_INTERVAL = 3.0  # seconds between edits of a broadcast's progress message
+# Claim lease in seconds; renewed every LEASE/3 while held. Overridable for tests.
+LEASE = float(os.environ.get("DELIVERY_LEASE_SECONDS", "30"))
 
 log = logging.getLogger(__name__)
 
 
 def compose(notice: Notice, tr: Translator, today: dt.date) -> str | None:
-    """The message of `notice` in the reader's language; None when its subject is gone."""
+    """The message of `notice` in the reader's language; None when its subject is gone.
+    A broadcast is the admin's text as stored (already HTML-safe), the same for everyone."""
+    if notice.kind == broadcasts.BROADCAST:
+        return (notice.payload or {}).get("text")
     if notice.kind == outbox.ANNOUNCE and notice.caravan is not None:
         return cards.caravan_announcement(notice.caravan, tr)
     if notice.kind in ("remind7", "remind1") and notice.caravan is not None:
@@ -68,20 +105,65 @@ def retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-class DeliveryWorker:
-    """Claims due deliveries and sends them, one at a time, under the global rate."""
+class Pacer:
+    """Evenly spaced send slots at `rate` per second, with no burst after idle time or after
+    a stall (the next slot is counted from when the previous one was actually taken), and a
+    shared pause: after a 429 nobody gets a slot before `retry_after` has passed."""
 
-    def __init__(self, application: Application) -> None:
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def slot(self) -> None:
+        async with self._lock:
+            while True:  # a deadline that a 429 may push back while we sleep
+                wait = max(self._next, self._paused_until) - time.monotonic()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._next = time.monotonic() + self.interval
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+@dataclass
+class Outcome:
+    """How one send ended: sent, blocked, failed (with the reason) or retry (transient)."""
+
+    delivery: Delivery
+    kind: str
+    error: str = ""
+
+
+class DeliveryWorker:
+    """Claims due deliveries and sends them, CONCURRENCY at most in flight, under the rates."""
+
+    def __init__(self, application: Application, *, lease: float = LEASE) -> None:
         self.application = application
         self.state: AppState = application.bot_data
-        self.limiter = AsyncLimiter(self.state.settings.broadcast_rate, 1)
+        self.pacer = Pacer(self.state.settings.broadcast_rate)
+        self.lease = lease
+        self.sent = 0  # sends this worker completed (for `--drain` and logs)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._claimed: list[int] = []
+        self._held: set[int] = set()  # claimed by this worker, outcome not yet written
+        self._sending: set[asyncio.Task[Outcome]] = set()
+        self._in_request: set[asyncio.Task[Outcome] | None] = set()  # past their waits
+        self._outcomes: list[Outcome] = []
+        self._chat_busy: set[int] = set()
+        self._chat_free_at: dict[int, float] = {}
+        self._renewed = time.monotonic()
+        self._progress_task: asyncio.Task[None] | None = None
+        self._progress_checked = 0.0
+
+    # ---------------------------------------------------------------- life cycle
 
     def start(self) -> None:
-        """Start the loop (in post_init), after parking what a crash left in flight."""
+        """Start the loop (in post_init). Rows a crash left "sending" come back by lease."""
         self._task = asyncio.create_task(self._run(), name="delivery")
 
     def wake(self) -> None:
@@ -96,96 +178,327 @@ class DeliveryWorker:
         return written
 
     async def stop(self) -> None:
-        """Finish the send in flight (or give up after STOP_TIMEOUT) and park the rest."""
+        """Finish the sends in flight (or give up after STOP_TIMEOUT) and park the rest."""
         if self._task is None:
             return
         self._stopping.set()
         self._wake.set()
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT + 2)
         except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._task = None
 
+    async def drain(self) -> int:
+        """Send until nothing is due and nothing is held, then return (for `--drain`)."""
+        try:
+            while True:
+                claimed = await self._step()
+                if not claimed and not self._held:
+                    break
+                if not claimed:
+                    await self._idle(TICK)
+            await self._update_progress()
+        finally:
+            await self._shutdown()
+        return self.sent
+
     async def _run(self) -> None:
-        async with self.state.db() as session:
-            if parked := await outbox.release(session):
-                log.info("%d deliveries left in flight are pending again", parked)
         try:
             while not self._stopping.is_set():
-                try:
-                    busy = await self._send_batch()
-                except Exception:  # e.g. the database is briefly unreachable: keep going
-                    log.exception("delivery batch failed; retrying shortly")
-                    with contextlib.suppress(Exception):  # else parked at the next start
-                        await self._park()
-                    busy = False
-                if not busy:
-                    await self._idle()
+                claimed = await self._step()
+                if self._progress_due():
+                    self._start_progress()
+                if not claimed:
+                    await self._idle(TICK if self._held else IDLE_POLL)
         finally:
-            await self._park()
+            await self._shutdown()
 
-    async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+    async def _step(self) -> int:
+        """Write finished outcomes, renew leases, claim more if there is room; how many were
+        claimed. Database trouble is logged and retried on the next step."""
+        try:
+            await self._flush()
+            await self._renew()
+            return await self._claim()
+        except Exception:  # e.g. the database is briefly unreachable: keep going
+            log.exception("delivery step failed; retrying shortly")
+            await asyncio.sleep(TICK)
+            return 0
+
+    async def _idle(self, seconds: float) -> None:
+        waits: list[Awaitable[object]] = [self._wake.wait(), *self._sending]
+        tasks = [asyncio.ensure_future(w) for w in waits]
+        try:
+            await asyncio.wait(tasks, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            tasks[0].cancel()
         self._wake.clear()
 
-    async def _park(self) -> None:
-        """Claimed but not yet sent: back to pending for the next start (or another worker)."""
-        if self._claimed:
+    async def _shutdown(self) -> None:
+        """Let sends in flight end (bounded), record them, and park what was never sent."""
+        for task in self._sending - self._in_request:  # still waiting for a turn: not sent
+            task.cancel()
+        if self._sending:
+            _done, pending = await asyncio.wait(self._sending, timeout=STOP_TIMEOUT)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        if self._progress_task is not None:
+            self._progress_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._progress_task
+        with contextlib.suppress(Exception):  # else their lease runs out and they come back
+            await self._flush()
             async with self.state.db() as session:
-                await outbox.release(session, self._claimed)
-            self._claimed = []
+                if parked := await outbox.release(session, sorted(self._held)):
+                    log.info("%d claimed deliveries are pending again", parked)
+            self._held.clear()
 
-    async def _send_batch(self) -> bool:
-        """Claim and send one batch; False when nothing was due."""
+    # ---------------------------------------------------------------- claiming and recording
+
+    async def _claim(self) -> int:
+        room = CONCURRENCY - len(self._held)
+        if room < min(BATCH, CONCURRENCY) // 2 or self._stopping.is_set():
+            return 0
         async with self.state.db() as session:
-            self._claimed = await outbox.claim_due(session, self.state.clock(), BATCH)
-            deliveries = await outbox.load_deliveries(session, self._claimed)
+            ids = await outbox.claim_due(session, self.state.clock(), room, lease=self.lease)
+            if not ids:
+                return 0
+            self._held.update(ids)
+            deliveries = await outbox.load_deliveries(session, ids)
         for delivery in deliveries:
-            if self._stopping.is_set():
-                break
-            await self._deliver(delivery)
-            self._claimed.remove(delivery.id)
-        return bool(deliveries)
+            task = asyncio.create_task(self._deliver(delivery), name=f"delivery {delivery.id}")
+            self._sending.add(task)
+            task.add_done_callback(self._finished)
+        # rows deleted between claim and load (/forget) are no longer held
+        self._held.difference_update(set(ids) - {d.id for d in deliveries})
+        return len(deliveries)
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        """Send one delivery and record the outcome."""
+    def _unrecorded(self) -> set[int]:
+        return {o.delivery.id for o in self._outcomes}
+
+    def _finished(self, task: asyncio.Task[Outcome]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is None:
+            self._outcomes.append(task.result())
+        elif not task.cancelled():
+            log.error("delivery task failed", exc_info=task.exception())
+
+    async def _flush(self) -> None:
+        """Write the outcomes of finished sends; their claims are then released."""
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
         state = self.state
-        now = state.clock()
-        tr = state.translators.get(delivery.user.language) or state.translators["en"]
-        text = compose(delivery.notice, tr, local_date(now))
-        async with state.db() as session:
-            if text is None:
-                await outbox.mark_failed(session, delivery.id, "nothing to tell any more")
-                return
-            try:
-                await self._send(delivery.chat_id, text)
-            except Forbidden:
-                await outbox.mark_blocked(session, delivery.user_id)
-                state.languages.pop(delivery.user_id, None)
-            except BadRequest as error:  # before NetworkError: it is a subclass
-                log.warning("delivery %s refused: %s", delivery.id, error.message)
-                await outbox.mark_failed(session, delivery.id, error.message)
-            except NetworkError as error:  # TimedOut included
-                delay = BACKOFF * 2**delivery.attempts
-                later = now + dt.timedelta(seconds=delay)
-                await outbox.retry_later(session, delivery, later, str(error), MAX_ATTEMPTS)
-            else:
-                await outbox.mark_sent(session, delivery.id, state.clock())
+        try:
+            async with state.db() as session:
+                sent = [o.delivery.id for o in outcomes if o.kind == outbox.SENT]
+                await outbox.mark_sent(session, sent, state.clock())
+                for outcome in outcomes:
+                    delivery = outcome.delivery
+                    if outcome.kind == outbox.BLOCKED:
+                        await outbox.mark_blocked(session, delivery.user_id)
+                        state.languages.pop(delivery.user_id, None)
+                    elif outcome.kind == outbox.FAILED:
+                        await outbox.mark_failed(session, delivery.id, outcome.error)
+                    elif outcome.kind == outbox.PENDING:
+                        delay = BACKOFF * 2**delivery.attempts
+                        later = state.clock() + dt.timedelta(seconds=delay)
+                        await outbox.retry_later(
+                            session, delivery, later, outcome.error, MAX_ATTEMPTS
+                        )
+        except Exception:
+            self._outcomes[:0] = outcomes  # written on the next step
+            raise
+        self.sent += len(sent)
+        self._held.difference_update(o.delivery.id for o in outcomes)
+        now = time.monotonic()
+        if len(self._chat_free_at) > 4 * CONCURRENCY:  # forget chats that are free again
+            self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
 
-    async def _send(self, chat_id: int, text: str) -> None:
-        """Send under the global rate; on 429 everything waits `retry_after`, then retries."""
+    async def _renew(self) -> None:
+        if time.monotonic() - self._renewed < self.lease / 3:
+            return
+        self._renewed = time.monotonic()
+        held = sorted(self._held - self._unrecorded())
+        async with self.state.db() as session:
+            await outbox.renew_claims(session, held)
+
+    # ---------------------------------------------------------------- sending
+
+    async def _deliver(self, delivery: Delivery) -> Outcome:
+        """Send one delivery (waiting for its chat and for a slot); how it ended."""
+        state = self.state
+        notice = delivery.notice
+        payload = notice.payload or {}
+        copy_from = payload.get("copy") if notice.kind == broadcasts.BROADCAST else None
+        tr = state.translators.get(delivery.user.language) or state.translators["en"]
+        text = None if copy_from else compose(notice, tr, local_date(state.clock()))
+        if text is None and not copy_from:
+            return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
+        chat_id = delivery.chat_id
+        await self._chat_turn(chat_id)
+        self._in_request.add(asyncio.current_task())
+        try:
+            if copy_from:
+                await self._send(
+                    self.application.bot.copy_message, chat_id, copy_from[0], copy_from[1]
+                )
+            else:
+                await self._send(
+                    self.application.bot.send_message,
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    disable_web_page_preview=True,
+                )
+        except Forbidden:
+            return Outcome(delivery, outbox.BLOCKED)
+        except BadRequest as error:  # before NetworkError: it is a subclass
+            log.warning("delivery %s refused: %s", delivery.id, error.message)
+            return Outcome(delivery, outbox.FAILED, error.message)
+        except TimedOut as error:  # may have arrived: sent again (see the module docstring)
+            return Outcome(delivery, outbox.PENDING, f"timed out: {error}")
+        except NetworkError as error:  # 5xx, connection trouble
+            return Outcome(delivery, outbox.PENDING, str(error))
+        except TelegramError as error:  # anything else Telegram refuses: not retried
+            return Outcome(delivery, outbox.FAILED, str(error))
+        finally:
+            self._in_request.discard(asyncio.current_task())
+            self._chat_busy.discard(chat_id)
+            self._chat_free_at[chat_id] = time.monotonic() + PER_CHAT_INTERVAL
+        return Outcome(delivery, outbox.SENT)
+
+    async def _chat_turn(self, chat_id: int) -> None:
+        """Wait until nothing is being sent to the chat and its last message is a second old."""
         while True:
-            async with self.limiter:
-                try:
-                    await self.application.bot.send_message(
-                        chat_id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-                    )
+            wait = self._chat_free_at.get(chat_id, 0.0) - time.monotonic()
+            if chat_id in self._chat_busy:
+                wait = 0.05
+            elif wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        self._chat_busy.add(chat_id)
+
+    async def _send(self, method: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        """Call a Bot API method under the rate; on 429 every sender waits `retry_after`."""
+        while True:
+            await self.pacer.slot()
+            try:
+                return await method(*args, **kwargs)
+            except RetryAfter as error:
+                pause = retry_seconds(error)
+                log.info("flood limit: pausing all deliveries for %.1f s", pause)
+                self.pacer.pause(pause)
+
+    # ---------------------------------------------------------------- broadcast progress
+
+    def _progress_due(self) -> bool:
+        running = self._progress_task is not None and not self._progress_task.done()
+        if running or time.monotonic() - self._progress_checked < 1.0:
+            return False
+        self._progress_checked = time.monotonic()
+        return True
+
+    def _start_progress(self) -> None:
+        self._progress_task = asyncio.create_task(self._update_progress(), name="progress")
+
+    async def _update_progress(self) -> None:
+        """Edit the progress message of each broadcast being sent (one worker per turn), and
+        finish those with nothing left."""
+        try:
+            async with self.state.db() as session:
+                live = list(await broadcasts.in_progress(session))
+                if not live:
                     return
-                except RetryAfter as error:
-                    pause = retry_seconds(error)
-            log.info("flood limit: pausing all deliveries for %.1f s", pause)
-            await asyncio.sleep(pause)
+                tally = await broadcasts.counts(session, [b.notice_id for b in live])
+                for broadcast in live:
+                    counts = tally.get(broadcast.notice_id, broadcasts.Counts())
+                    if counts.remaining <= 0:
+                        if await broadcasts.finish(session, broadcast.id):
+                            await self._report(session, broadcast, counts, final=True)
+                    elif await broadcasts.take_progress_turn(
+                        session, broadcast.id, PROGRESS_INTERVAL
+                    ):
+                        await self._report(session, broadcast, counts, final=False)
+        except Exception:
+            log.exception("broadcast progress update failed")
+
+    async def _report(
+        self,
+        session: AsyncSession,
+        broadcast: Broadcast,
+        counts: broadcasts.Counts,
+        *,
+        final: bool,
+    ) -> None:
+        if broadcast.progress_message_id is None:
+            return
+        admin = await queries.get_user(session, broadcast.admin_id)
+        language = admin.language if admin else self.state.settings.default_language
+        tr = self.state.translators[language]
+        place = await broadcasts.place_of(session, broadcast.scope)
+        now = outbox.wall_clock()
+        if final:
+            text, markup = texts.final_report(broadcast, place, counts, tr), None
+        else:
+            elapsed = (now - (broadcast.started_at or now)).total_seconds()
+            text = texts.progress_report(broadcast, place, counts, elapsed, tr)
+            markup = texts.cancel_keyboard(broadcast.id, tr)
+        try:
+            await self._send(
+                self.application.bot.edit_message_text,
+                text,
+                broadcast.admin_chat_id,
+                broadcast.progress_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except TelegramError as error:  # "not modified", the admin blocked the bot, …
+            log.info("broadcast %s progress not shown: %s", broadcast.id, error)
+
+
+# ------------------------------------------------------------------ `python -m bot.delivery`
+
+
+async def drain(settings: object) -> int:
+    """Run one worker over the outbox until nothing is due; returns how many it sent."""
+    from bot.app import build_application
+    from bot.i18n import load_translators
+    from db.session import create_engine, create_sessionmaker
+
+    application = build_application(settings)  # type: ignore[arg-type]
+    async with application:
+        state: AppState = application.bot_data
+        state.translators = load_translators()
+        state.engine = create_engine(state.settings.database_url)
+        state.db = create_sessionmaker(state.engine)
+        try:
+            return await DeliveryWorker(application).drain()
+        finally:
+            await state.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.delivery --drain`: one more delivery worker process, e.g. to empty a
+    large outbox faster next to running bots (PostgreSQL), configured like `returnbot run`."""
+    from bot.config import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m bot.delivery")
+    parser.add_argument("--drain", action="store_true", required=True, help="send until empty")
+    parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    sent = asyncio.run(drain(load_settings()))
+    print(f"drained {sent}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -620,6 +620,7 @@ class FakeBotAPI:
 
         self.calls: list[Call] = []
         self.throttled = 0
+        self.chat_throttled: list[int] = []  # chats whose per-chat limit refused a send
         self.known_chats: dict[int, JSONDict] = {}
         self.users: dict[int, JSONDict] = {}
         self.commands: dict[tuple[str, str], list[dict]] = {}
@@ -1081,6 +1082,8 @@ class FakeBotAPI:
         if retry_after is None and self.per_chat_rate and isinstance(chat_id, int):
             window = self._chat_windows.setdefault(chat_id, _Window(self.per_chat_rate))
             retry_after = window.refuse(now)
+            if retry_after:
+                self.chat_throttled.append(chat_id)
         if retry_after:
             raise ApiError(
                 429,

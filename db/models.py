@@ -315,3 +315,29 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC
+
+
+class Broadcast(Base):
+    """An admin's message to many users: a draft until confirmed, then sent through the
+    outbox (`notice_id`: one delivery per recipient). status: draft → sending → done, or
+    draft/sending → cancelled. Times are naive UTC. The text is stored ready to send (HTML,
+    the admin's text escaped); a broadcast made by replying to a message copies that message
+    (`source_chat_id`, `source_message_id`) instead."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger)
+    admin_chat_id: Mapped[int] = mapped_column(BigInteger)
+    scope: Mapped[str] = mapped_column(String(40))  # "all", "district:<id>", "settlement:<id>"
+    text: Mapped[str | None] = mapped_column(Text)
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_message_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"))
+    progress_message_id: Mapped[int | None]
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    progress_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last progress edit

@@ -257,30 +257,76 @@ async def record_housing_change(
 # ------------------------------------------------------------------ the delivery loop's side
 
 
-async def claim_due(session: AsyncSession, now: dt.datetime, limit: int) -> list[int]:
-    """Mark up to `limit` due pending deliveries as sending and return their ids. Commits.
+def wall_clock() -> dt.datetime:
+    """Real UTC time (naive), for claim leases: unlike the bot's clock it is never moved by
+    tests, and every worker process on every machine reads the same one."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
-    The `status == pending` re-check in the UPDATE means a row claimed meanwhile by another
-    worker is not claimed twice (PostgreSQL may later add FOR UPDATE SKIP LOCKED here)."""
+
+def lock_rows(query: Select, dialect: str) -> Select:
+    """The one dialect-specific statement of the outbox: on PostgreSQL, claimed rows are
+    locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers each get different rows
+    without waiting for one another. SQLite has no row locks (and needs none: it runs one
+    writer at a time, and the claim's UPDATE re-checks the status)."""
+    if dialect == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def _claimable(now: dt.datetime, stale_before: dt.datetime) -> Any:
+    """Due pending rows, and rows whose claim lease ran out (their worker died)."""
+    due = (Delivery.status == PENDING) & (Delivery.not_before <= utc(now))
+    stale = (Delivery.status == SENDING) & (Delivery.claimed_at < stale_before)
+    return due | stale
+
+
+async def claim_due(
+    session: AsyncSession,
+    now: dt.datetime,
+    limit: int,
+    *,
+    lease: float = 60.0,
+    wall: dt.datetime | None = None,
+) -> list[int]:
+    """Claim up to `limit` deliveries — due pending ones, and those another worker claimed
+    more than `lease` seconds ago without finishing (it crashed; live workers renew their
+    claims, see `renew_claims`) — mark them sending and return their ids. Commits.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED (`lock_rows`), so several processes
+    claim disjoint rows; everywhere the UPDATE re-checks the condition, so a row claimed
+    meanwhile by someone else is not claimed twice."""
+    wall = wall or wall_clock()
+    stale_before = wall - dt.timedelta(seconds=lease)
+    claimable = _claimable(now, stale_before)
     due = (
-        select(Delivery.id)
-        .where(Delivery.status == PENDING, Delivery.not_before <= utc(now))
-        .order_by(Delivery.not_before, Delivery.id)
-        .limit(limit)
+        select(Delivery.id).where(claimable).order_by(Delivery.not_before, Delivery.id).limit(limit)
     )
-    ids = list(await session.scalars(due))
+    ids = list(await session.scalars(lock_rows(due, session.get_bind().dialect.name)))
     if not ids:
+        await session.commit()
         return []
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.status == PENDING)
-        .values(status=SENDING, claimed_at=utc(now))
+        .where(Delivery.id.in_(ids), claimable)
+        .values(status=SENDING, claimed_at=wall)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
     claimed = sorted(result.scalars())
     await session.commit()
     return claimed
+
+
+async def renew_claims(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Extend the lease of deliveries this worker still holds. Commits."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == SENDING)
+            .values(claimed_at=wall_clock())
+            .execution_options(synchronize_session=False)
+        )
+    await session.commit()
 
 
 async def load_deliveries(session: AsyncSession, ids: Sequence[int]) -> list[Delivery]:
@@ -313,9 +359,19 @@ async def _set(session: AsyncSession, delivery_id: int, **values: Any) -> None:
     await session.commit()
 
 
-async def mark_sent(session: AsyncSession, delivery_id: int, now: dt.datetime) -> None:
-    """Commits."""
-    await _set(session, delivery_id, status=SENT, sent_at=utc(now), error=None)
+async def mark_sent(
+    session: AsyncSession, delivery_ids: int | Sequence[int], now: dt.datetime
+) -> None:
+    """Sent: one delivery, or many in one statement. Commits."""
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(status=SENT, sent_at=utc(now), error=None)
+            .execution_options(synchronize_session=False)
+        )
+    await session.commit()
 
 
 async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> None:
@@ -354,12 +410,13 @@ async def mark_blocked(session: AsyncSession, user_id: int) -> None:
     await session.commit()
 
 
-async def release(session: AsyncSession, ids: Sequence[int] | None = None) -> int:
-    """Put claimed deliveries back to pending: `ids`, or all of them (at start-up, those a
-    crash left in flight). Commits; returns how many."""
-    query = update(Delivery).where(Delivery.status == SENDING)
-    if ids is not None:
-        query = query.where(Delivery.id.in_(ids))
+async def release(session: AsyncSession, ids: Sequence[int]) -> int:
+    """Put deliveries this worker claimed but did not send back to pending (on stop). Rows a
+    crashed worker left "sending" are not released here: their lease runs out and any worker
+    claims them again (`claim_due`). Commits; returns how many."""
+    if not ids:
+        return 0
+    query = update(Delivery).where(Delivery.status == SENDING, Delivery.id.in_(ids))
     result = await session.execute(
         query.values(status=PENDING, claimed_at=None).execution_options(synchronize_session=False)
     )
