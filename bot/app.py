@@ -20,6 +20,7 @@ from bot.search import Entry, SearchIndex
 from db import queries
 from db.session import create_engine, create_sessionmaker
 from handlers import (
+    admin,
     broadcast,
     caravans,
     fallback,
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Feature modules, each exposing HANDLERS; order matters only for overlapping filters,
 # so the catch-alls of `fallback` come last.
-FEATURES = (start, settlements, schedule, caravans, subscriptions, broadcast, fallback)
+FEATURES = (start, settlements, schedule, caravans, subscriptions, admin, broadcast, fallback)
 CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
 
 

@@ -20,6 +20,11 @@ LOCATION = "l"  # l:<slug>         send the settlement's location
 LANGUAGE = "lang"  # lang:<az|en|ru>
 UNSUBSCRIBE = "us"  # us:<subscription id>  ❌ in the subscriptions list
 FORGET = "fg"  # fg:<yes|no>         /forget's confirm and cancel buttons
+# Admin buttons carry only ids; the handler re-checks rights and looks everything up.
+ADMIN_CONFIRM = "ak"  # ak:<token>        ✅ on an admin action kept on the server
+ADMIN_ABORT = "ax"  # ax:<token>          ↩️ drops that action
+ADMIN_PICK = "ap"  # ap:<token>.<n>      the n-th candidate of an ambiguous place
+ADMIN_CANCEL = "acx"  # acx:<caravan id>  🗑 in an admin's caravan list
 BROADCAST_SEND = "bs"  # bs:<broadcast id>  ✅ send a broadcast draft
 BROADCAST_CANCEL = "bx"  # bx:<broadcast id>  cancel a draft, or stop a broadcast being sent
 
@@ -39,6 +44,10 @@ _ARGUMENT = {
     LANGUAGE: re.compile("az|en|ru"),
     UNSUBSCRIBE: re.compile(r"[1-9][0-9]{0,17}"),
     FORGET: re.compile("yes|no"),
+    ADMIN_CONFIRM: re.compile(r"[0-9a-f]{12}"),
+    ADMIN_ABORT: re.compile(r"[0-9a-f]{12}"),
+    ADMIN_PICK: re.compile(r"[0-9a-f]{12}\.[0-9]{1,2}"),
+    ADMIN_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_SEND: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
 }

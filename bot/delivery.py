@@ -58,7 +58,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import cards
+from bot import admin_cards, cards
 from bot import broadcasts as texts
 from bot.context import AppState
 from bot.i18n import Translator
@@ -94,7 +94,7 @@ def compose(notice: Notice, tr: Translator, today: dt.date) -> str | None:
     if notice.kind == outbox.HOUSING and notice.settlement is not None:
         changes = [tuple(change) for change in (notice.payload or {}).get("changes", [])]
         return cards.housing_change_alert(notice.settlement, changes, tr)
-    return None
+    return admin_cards.compose_notice(notice, tr)  # caravans moved or cancelled by an admin
 
 
 def retry_seconds(error: RetryAfter) -> float:

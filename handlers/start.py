@@ -12,8 +12,8 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot import admin_cards, cards
 from bot import callbacks as cb
-from bot import cards
 from bot.context import BotContext
 from bot.i18n import _, pick_language
 from db import queries
@@ -24,6 +24,7 @@ from handlers.common import (
     show_regions,
     show_settlement_by_slug,
 )
+from handlers.guard import is_admin
 from handlers.subscriptions import show_subscriptions
 
 # The command menu Telegram shows, registered per language with setMyCommands.
@@ -121,6 +122,8 @@ async def show_help(update: Update, context: BotContext) -> None:
         total = await queries.latest_total(session)
     if total is not None:
         lines += ["", "📊 " + cards.total_line(total, context.tr)]
+    if update.effective_user and await is_admin(context, update.effective_user.id):
+        lines += ["", *admin_cards.admin_help(context.tr)]
     await show(update, context, "\n".join(lines), cards.main_menu(context.tr))
 
 

@@ -1,0 +1,288 @@
+"""Admin edits from the chat: admins, caravans and housing figures, each with its notices.
+
+Every function works in the caller's transaction and does not commit, so the change, its
+audit entry (`db.admins.audit`) and the notices it causes (`db.outbox`) land together or not
+at all. Subscribers hear about edits through the same outbox as announcements:
+
+- a new caravan is announced by the periodic scan (`outbox.scan_caravans`), like any other;
+- a moved or corrected caravan that was already announced → a `changed` notice to those who
+  got the announcement; its reminders are forgotten so the scan re-derives them for the new
+  date;
+- a cancelled caravan that was already announced → a `cancelled` notice to those who got the
+  announcement, written before the caravan (and with it its notices) is deleted;
+- new housing figures → `outbox.record_housing_change`, as an import does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.timing import REMINDERS, civil_time, local_date
+from db import admins, outbox
+from db.models import (
+    Admin,
+    Caravan,
+    Delivery,
+    District,
+    HousingDeadline,
+    HousingReport,
+    Notice,
+    Settlement,
+    User,
+)
+
+CHANGED = "changed"  # notice kind: an announced caravan was moved or corrected
+CANCELLED = "cancelled"  # notice kind: an announced caravan was cancelled
+
+
+# ------------------------------------------------------------------ admins
+
+
+async def add_admin(session: AsyncSession, user_id: int, actor_id: int) -> bool:
+    """Store a chat-added admin and audit it. Commits; False when they already were one."""
+    try:
+        if not await admins.add_admin(session, user_id, actor_id):
+            return False
+        admins.audit(session, actor_id, "admin.add", f"admin {user_id}", None, {"user_id": user_id})
+        await session.commit()
+    except IntegrityError:  # added by another admin at the same moment
+        await session.rollback()
+        return False
+    return True
+
+
+async def remove_admin(
+    session: AsyncSession, user_id: int, actor_id: int, *, keep_one: bool
+) -> str:
+    """Remove a chat-added admin and audit it. Commits. Returns "removed", "unknown" (not a
+    stored admin) or "last" (`keep_one` and they are the only admin left). The admins' rows
+    are locked meanwhile (PostgreSQL; SQLite serialises writers), so two admins removing each
+    other at once cannot leave the bot with none."""
+    query = select(Admin).order_by(Admin.user_id).with_for_update()
+    stored = {admin.user_id: admin for admin in await session.scalars(query)}
+    if user_id not in stored:
+        await session.rollback()
+        return "unknown"
+    if keep_one and len(stored) <= 1:
+        await session.rollback()
+        return "last"
+    admin = stored[user_id]
+    before = {
+        "user_id": user_id,
+        "added_by": admin.added_by,
+        "added_at": admin.added_at.isoformat(),
+    }
+    await admins.remove_admin(session, user_id)
+    admins.audit(session, actor_id, "admin.remove", f"admin {user_id}", before, None)
+    await session.commit()
+    return "removed"
+
+
+# ------------------------------------------------------------------ caravans
+
+
+def _caravan_query() -> Select:
+    return select(Caravan).options(
+        selectinload(Caravan.settlement).selectinload(Settlement.district)
+    )
+
+
+async def caravan(session: AsyncSession, caravan_id: int) -> Caravan | None:
+    """One caravan with its settlement and district."""
+    return await session.scalar(_caravan_query().where(Caravan.id == caravan_id))
+
+
+async def caravans_of(session: AsyncSession, settlement_id: int, limit: int) -> Sequence[Caravan]:
+    """A settlement's caravans, newest first (undated last)."""
+    query = (
+        _caravan_query()
+        .where(Caravan.settlement_id == settlement_id)
+        .order_by(Caravan.date.is_(None), Caravan.date.desc(), Caravan.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def caravans_on(
+    session: AsyncSession, settlement_id: int, date: dt.date
+) -> Sequence[Caravan]:
+    """Caravans already recorded for the settlement on that day (to warn of duplicates)."""
+    query = _caravan_query().where(Caravan.settlement_id == settlement_id, Caravan.date == date)
+    return (await session.scalars(query.order_by(Caravan.id))).all()
+
+
+def caravan_fields(caravan: Caravan) -> dict[str, Any]:
+    """A caravan as the audit log keeps it (JSON)."""
+    return {
+        "settlement": caravan.settlement.slug if caravan.settlement else caravan.settlement_id,
+        "date": caravan.date.isoformat() if caravan.date else None,
+        "families": caravan.families,
+        "people": caravan.people,
+        "source": caravan.source,
+    }
+
+
+async def add_caravan(
+    session: AsyncSession,
+    settlement: Settlement,
+    date: dt.date,
+    families: int,
+    people: int | None,
+    source: str,
+) -> Caravan:
+    """Insert a caravan; the periodic scan announces it when it is dated today or later."""
+    new = Caravan(
+        settlement_id=settlement.id, date=date, families=families, people=people, source=source
+    )
+    session.add(new)
+    await session.flush()
+    new.settlement = settlement
+    return new
+
+
+def announced_to(caravan_id: int) -> Select:
+    """(user id, chat id) of everyone the caravan's announcement reached (or was reaching),
+    who has not blocked the bot since."""
+    got = (
+        select(Delivery.id)
+        .join(Notice, Delivery.notice_id == Notice.id)
+        .where(
+            Delivery.user_id == User.id,
+            Notice.key == f"{outbox.ANNOUNCE}:{caravan_id}",
+            Delivery.status.in_([outbox.SENT, outbox.SENDING]),
+        )
+    )
+    return select(User.id, User.chat_id).where(User.blocked.is_(False), got.exists())
+
+
+def _matters(caravan_date: dt.date | None, now: dt.datetime) -> bool:
+    """Only a caravan still ahead (or today) is worth a message about a change."""
+    return caravan_date is not None and caravan_date >= local_date(now)
+
+
+async def edit_caravan(
+    session: AsyncSession, caravan: Caravan, values: dict[str, Any], now: dt.datetime
+) -> Notice | None:
+    """Change date / families / people. Those who got the announcement are told when the
+    caravan is (or was) still ahead; a new date makes the scan derive its reminders anew."""
+    before = {key: getattr(caravan, key) for key in values}
+    changed = {key: value for key, value in values.items() if before[key] != value}
+    if not changed:
+        return None
+    for key, value in changed.items():
+        setattr(caravan, key, value)
+    if "date" in changed:
+        await session.execute(
+            delete(Notice).where(Notice.caravan_id == caravan.id, Notice.kind.in_(REMINDERS))
+        )
+    await session.flush()
+    if not (_matters(before.get("date", caravan.date), now) or _matters(caravan.date, now)):
+        return None
+    payload = {
+        "before": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in before.items()}
+    }
+    return await outbox.add_notice(
+        session,
+        key=f"{CHANGED}:{caravan.id}:{uuid.uuid4().hex}",
+        kind=CHANGED,
+        now=now,
+        recipients=announced_to(caravan.id),
+        not_before=civil_time(now),
+        caravan_id=caravan.id,
+        payload=payload,
+    )
+
+
+async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.datetime) -> None:
+    """Delete the caravan (its notices and their deliveries go with it); first tell those
+    who got its announcement, when it was still ahead."""
+    if _matters(caravan.date, now):
+        await outbox.add_notice(
+            session,
+            key=f"{CANCELLED}:{caravan.id}",
+            kind=CANCELLED,
+            now=now,
+            recipients=announced_to(caravan.id),
+            not_before=civil_time(now),
+            settlement_id=caravan.settlement_id,
+            payload=caravan_fields(caravan),
+        )
+    await session.execute(delete(Caravan).where(Caravan.id == caravan.id))
+    await session.flush()
+
+
+# ------------------------------------------------------------------ housing
+
+
+async def settlement_for_housing(session: AsyncSession, slug: str) -> Settlement | None:
+    """A settlement with its district and every housing report with deadlines."""
+    query = (
+        select(Settlement)
+        .where(Settlement.slug == slug)
+        .options(
+            selectinload(Settlement.district).selectinload(District.region),
+            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+        )
+    )
+    return await session.scalar(query)
+
+
+def admin_figures(settlement: Settlement) -> dict[str, int | None]:
+    """The current figures an admin sets with /sethousing: planned, ready, deadlines."""
+    figures = outbox.housing_figures(settlement)
+    return {k: v for k, v in figures.items() if k in ("homes_total", "ready") or ":" in k}
+
+
+async def set_housing(
+    session: AsyncSession,
+    settlement: Settlement,
+    *,
+    as_of: dt.date,
+    planned: int,
+    ready: int,
+    deadlines: dict[dt.date, int],
+    source: str,
+    now: dt.datetime,
+) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Record the figures as a report dated `as_of` (today's report is replaced, older ones
+    stay as history) and alert subscribers of what changed. Returns (before, after)."""
+    before = admin_figures(settlement)
+    report = next((h for h in settlement.housing if h.as_of == as_of), None)
+    if report is None:
+        report = HousingReport(as_of=as_of, deadlines=[])
+        settlement.housing.append(report)
+    values = {
+        "month_only": False,
+        "homes_total": planned,
+        "ready": ready,
+        "uninhabitable": None,
+        "partly_habitable": None,
+        "built": None,
+        "under_construction": None,
+        "source": source,
+        "note": None,
+        "unsure": False,
+    }
+    for key, value in values.items():
+        setattr(report, key, value)
+    current = {d.due_by: d for d in report.deadlines}
+    for due_by, deadline in current.items():  # in place: keeps (report, date) unique
+        if due_by in deadlines:
+            deadline.homes = deadlines[due_by]
+        else:
+            report.deadlines.remove(deadline)
+    for due_by, homes in sorted(deadlines.items()):
+        if due_by not in current:
+            report.deadlines.append(HousingDeadline(due_by=due_by, homes=homes))
+    await session.flush()
+    after = admin_figures(settlement)
+    await outbox.record_housing_change(session, settlement, before, after, now)
+    return before, after

@@ -1,0 +1,435 @@
+"""Admin identity and data editing from the chat, end to end: the real Application against
+the fake Bot API over HTTP, on SQLite and PostgreSQL; and the pure argument parsers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import admin_cards
+from bot.fake_api import FakeBotAPI
+from bot.i18n import load_translators
+from db import outbox
+from db.models import Admin, AuditEntry, Caravan, Delivery, HousingReport, Settlement
+from db.session import create_engine, create_sessionmaker
+from handlers.admin import ArgError, parse_addcaravan, parse_caravan_edit, parse_sethousing
+from tests.conftest import TODAY, Clock, RunningBot, buttons, serve_bot
+
+ADMIN = 9001
+TODAY_DATE = TODAY.date()
+
+
+@asynccontextmanager
+async def database(bot: RunningBot):
+    engine = create_engine(bot.settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def admin_bot(database_url: str, clock: Clock):
+    """The bot with ADMIN_IDS=9001, on the test's clock (26 November 2026, noon in Baku)."""
+    async with serve_bot(FakeBotAPI(), database_url, clock, ADMIN_IDS=str(ADMIN)) as bot:
+        yield bot
+
+
+async def count(bot: RunningBot, model: Any, *where: Any) -> int:
+    async with database(bot) as session:
+        return await session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def audit_log(bot: RunningBot) -> list[AuditEntry]:
+    async with database(bot) as session:
+        return list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+async def sos_caravans(bot: RunningBot) -> list[Caravan]:
+    async with database(bot) as session:
+        query = select(Caravan).join(Caravan.settlement).where(Settlement.slug == "sos")
+        return list(await session.scalars(query.order_by(Caravan.id)))
+
+
+async def settle(bot: RunningBot, seconds: float = 15) -> None:
+    """Wait until no delivery due now is left in the outbox."""
+    state = bot.application.bot_data
+    state.delivery.wake()
+    deadline = time.monotonic() + seconds
+    now = state.clock().astimezone(dt.UTC).replace(tzinfo=None)
+    busy = (Delivery.status == outbox.SENDING) | (
+        (Delivery.status == outbox.PENDING) & (Delivery.not_before <= now)
+    )
+    while left := await count(bot, Delivery, busy):
+        assert time.monotonic() < deadline, f"{left} deliveries still due"
+        await asyncio.sleep(0.05)
+    await bot.api.wait_idle(quiet=0.05)
+
+
+def received(bot: RunningBot, chat_id: int, marker: str) -> list[str]:
+    return [m["text"] for m in bot.api.bot_messages(chat_id) if marker in m.get("text", "")]
+
+
+async def forge(bot: RunningBot, message: dict, data: str, user_id: int) -> list[Any]:
+    """Press callback data that is not (or no longer) on the message, as a forger would;
+    returns the bot's answerCallbackQuery calls."""
+    mark = len(bot.api.calls)
+    bot.api.press(message, data, user_id=user_id, language_code="en", strict=False)
+    await bot.api.wait_for(
+        lambda: any(c.method == "answerCallbackQuery" for c in bot.api.calls[mark:]), timeout=15
+    )
+    await bot.api.wait_idle(quiet=0.2)
+    return [c for c in bot.api.calls[mark:] if c.method == "answerCallbackQuery"]
+
+
+def data_of(message: dict, label: str) -> str:
+    return next(b["callback_data"] for b in buttons(message) if label in b["text"])
+
+
+# ------------------------------------------------------------------ /admins
+
+
+async def test_admins_list_add_remove_with_audit(admin_bot: RunningBot):
+    bot = admin_bot
+    admin = bot.chat(ADMIN, "en")
+    listing = await admin.say("/admins")
+    assert f"{ADMIN} — from ADMIN_IDS" in listing["text"]
+
+    assert "9002 is now an admin" in (await admin.say("/admins add 9002"))["text"]
+    assert "already an admin" in (await admin.say("/admins add 9002"))["text"]
+    assert "already an admin" in (await admin.say(f"/admins add {ADMIN}"))["text"]
+    listing = await bot.chat(9002, "az").say("/admins")  # 9002 is an admin now, in Azerbaijani
+    assert "9002 — 9001 tərəfindən" in listing["text"] and "26 noy 2026" in listing["text"]
+
+    refusal = await admin.say(f"/admins remove {ADMIN}")
+    assert "ADMIN_IDS" in refusal["text"] and "cannot be removed" in refusal["text"]
+    assert "not an admin" in (await admin.say("/admins remove 4242"))["text"]
+    assert "no longer an admin" in (await admin.say("/admins remove 9002"))["text"]
+    assert "yalnız adminlər üçün" in (await bot.chat(9002, "az").say("/admins"))["text"]
+    assert await count(bot, Admin) == 0
+
+    entries = await audit_log(bot)
+    assert [(e.action, e.actor_id, e.target) for e in entries] == [
+        ("admin.add", ADMIN, "admin 9002"),
+        ("admin.remove", ADMIN, "admin 9002"),
+    ]
+    assert entries[0].before is None and entries[0].after == {"user_id": 9002}
+    assert entries[1].before["added_by"] == ADMIN and entries[1].after is None
+
+
+async def test_the_last_admin_cannot_be_removed(database_url: str, clock: Clock):
+    async with serve_bot(FakeBotAPI(), database_url, clock) as bot:  # no ADMIN_IDS
+        async with database(bot) as session:
+            session.add(Admin(user_id=9100, added_by=1, added_at=dt.datetime(2026, 1, 1)))
+            await session.commit()
+        chat = bot.chat(9100, "ru")
+        reply = await chat.say("/admins remove 9100")
+        assert "последний" in reply["text"]
+        assert "9101" in (await chat.say("/admins add 9101"))["text"]
+        assert "больше не" in (await chat.say("/admins remove 9100"))["text"]
+        assert "последний" in (await bot.chat(9101, "ru").say("/admins remove 9101"))["text"]
+        assert await count(bot, Admin) == 1
+
+
+# ------------------------------------------------------------------ /addcaravan
+
+
+async def test_addcaravan_confirm_announces_to_subscribers_in_their_language(admin_bot):
+    bot = admin_bot
+    await bot.chat(7001, "ru").say("/subscribe Sos")
+    await bot.chat(7002, "az").say("/subscribe all")
+    admin = bot.chat(ADMIN, "en")
+    before = len(await sos_caravans(bot))
+
+    preview = await admin.say("/addcaravan 2026-12-20 sos 12 50")
+    assert "December 20, 2026 — 12 families, 50 people" in preview["text"]
+    assert "Subscribers" in preview["text"]
+    assert buttons(preview)[0]["text"].startswith("✅")
+    assert len(await sos_caravans(bot)) == before  # nothing until ✅
+    done = await admin.press(preview, "✅")
+    assert "recorded" in done["text"] and not buttons(done)
+    await settle(bot)
+
+    [ru] = received(bot, 7001, "📅")
+    assert "Сос" in ru and "20 декабря 2026 г." in ru and "12 семей, 50 человек" in ru
+    [az] = received(bot, 7002, "📅")
+    assert "20 dekabr 2026" in az and "12 ailə" in az
+    caravans = await sos_caravans(bot)
+    assert len(caravans) == before + 1
+    new = caravans[-1]
+    assert (new.date, new.families, new.people) == (dt.date(2026, 12, 20), 12, 50)
+    assert new.source == f"admin {ADMIN}, via chat, 2026-11-26"
+    [entry] = await audit_log(bot)
+    assert (entry.action, entry.actor_id, entry.before) == ("caravan.add", ADMIN, None)
+    assert entry.after["date"] == "2026-12-20" and entry.after["families"] == 12
+
+    # a replayed ✅ (the button is gone, the data is pressed again) creates nothing
+    [answer] = await forge(bot, preview, data_of(preview, "✅"), ADMIN)
+    assert "expired" in answer.params["text"]
+    assert len(await sos_caravans(bot)) == before + 1
+
+
+async def test_addcaravan_multiword_ambiguous_unknown_and_cancel(admin_bot):
+    bot = admin_bot
+    admin = bot.chat(ADMIN, "en")
+    preview = await admin.say("/addcaravan 2026-12-21 Qırmızı Bazar 24 99")
+    assert "Qirmizi Bazar" in preview["text"] and "24 families, 99 people" in preview["text"]
+    dropped = await admin.press(preview, "↩️")
+    assert "Nothing was changed" in dropped["text"]
+
+    choices = await admin.say("/addcaravan 2026-12-22 Lachin 5")
+    assert "Several settlements" in choices["text"] and len(buttons(choices)) > 2
+    label = buttons(choices)[0]["text"]
+    preview = await admin.press(choices, label)
+    assert "5 families" in preview["text"]
+    await admin.press(preview, "✅")
+
+    unknown = await admin.say("/addcaravan 2026-12-22 Xyzzyqwerty 5")
+    assert "could not find a settlement" in unknown["text"] and "Example" in unknown["text"]
+    entries = await audit_log(bot)
+    assert [e.action for e in entries] == ["caravan.add"]
+    assert await count(bot, Caravan, Caravan.date == dt.date(2026, 12, 21)) == 0
+
+
+async def test_bad_arguments_get_usage_in_the_admins_language(admin_bot):
+    bot = admin_bot
+    en = bot.chat(ADMIN, "en")
+    reply = await en.say("/addcaravan 2026-02-30 Sos 3")
+    assert "not a real date" in reply["text"] and "Example" in reply["text"]
+    reply = await en.say("/addcaravan 2026-12-20 Sos 12 5")
+    assert "cannot be fewer than families" in reply["text"]
+    reply = await en.say("/addcaravan 2026-12-20 Sos 0")
+    assert "families: give a whole number from 1" in reply["text"]
+    assert "Usage: /sethousing" in (await en.say("/sethousing Sos planned=10"))["text"]
+    reply = await en.say("/sethousing Sos planned=10 ready=20")
+    assert "cannot exceed" in reply["text"]
+    assert "Usage: /audit" in (await en.say("/audit 99"))["text"]
+    assert "Usage: /admins" in (await en.say("/admins promote 5"))["text"]
+    assert "Usage: /editcaravan" in (await en.say("/editcaravan"))["text"]
+    assert "Usage: /cancelcaravan" in (await en.say("/cancelcaravan"))["text"]
+
+    az = ru = en  # the same admin picks another language
+    await az.press(await az.say("/language"), "Azərbaycanca")
+    reply = await az.say("/addcaravan 2026-12-20 Sos 12 5")
+    assert "Nümunə" in reply["text"] and "ailə" in reply["text"]
+    await ru.press(await ru.say("/language"), "Русский")
+    reply = await ru.say("/sethousing Sos planned=x ready=1")
+    assert "Пример" in reply["text"] and "запланировано" in reply["text"]
+    assert await audit_log(bot) == []
+
+
+# ------------------------------------------------------------------ /sethousing
+
+
+async def test_sethousing_shows_before_after_and_alerts_subscribers(admin_bot):
+    bot = admin_bot
+    await bot.chat(7101, "en").say("/subscribe Sos")
+    admin = bot.chat(ADMIN, "en")
+    preview = await admin.say("/sethousing Sos planned=260 ready=40 2026=100 2027-06-30=50")
+    text = preview["text"]
+    assert "Homes planned: 259 → 260" in text and "Ready homes: 10 → 40" in text
+    assert "Due by December 31, 2026: 104 → 100" in text
+    assert "Due by June 30, 2027: — → 50" in text and "Due by December 31, 2025: 75 → —" in text
+    done = await admin.press(preview, "✅ Save")
+    assert "Housing figures saved" in done["text"]
+    await settle(bot)
+
+    [alert] = received(bot, 7101, "Housing figures updated")
+    assert "Ready homes: 10 → 40" in alert and "Homes planned: 259 → 260" in alert
+    async with database(bot) as session:
+        sos = await session.scalar(select(Settlement).where(Settlement.slug == "sos"))
+        reports = list(
+            await session.scalars(
+                select(HousingReport).where(HousingReport.settlement_id == sos.id)
+            )
+        )
+    assert sorted(r.as_of for r in reports) == [dt.date(2025, 9, 14), TODAY_DATE]  # history kept
+    card = await bot.chat(7101, "en").say("/schedule Sos")
+    assert "Ready: 40" in card["text"] and f"admin {ADMIN}, via chat" in card["text"]
+    [entry] = await audit_log(bot)
+    assert entry.action == "housing.set" and entry.target == "housing sos"
+    assert entry.before["ready"] == 10 and entry.after["ready"] == 40
+    assert entry.after["due:2027-06-30"] == 50 and "due:2027-06-30" not in entry.before
+
+
+# ------------------------------------------------------------------ correct and cancel
+
+
+async def test_edit_and_cancel_an_announced_caravan_tell_those_who_got_it(admin_bot):
+    bot = admin_bot
+    await bot.chat(7201, "ru").say("/subscribe Sos")
+    admin = bot.chat(ADMIN, "en")
+    await admin.press(await admin.say("/addcaravan 2026-12-20 Sos 12 50"), "✅")
+    await settle(bot)
+    new = (await sos_caravans(bot))[-1]
+    await bot.chat(7202, "en").say("/subscribe Sos")  # too late for the announcement
+
+    listing = await admin.say("/editcaravan Sos")
+    assert f"#{new.id}" in listing["text"]
+    assert f"#{new.id}" not in (await bot.chat(7202, "en").say("/caravans Sos"))["text"]
+
+    preview = await admin.say(f"/editcaravan {new.id} date=2026-12-22 families=14")
+    assert "December 22, 2026" in preview["text"]
+    await admin.press(preview, "✅")
+    await settle(bot)
+    [changed] = received(bot, 7201, "изменился")
+    assert "22 декабря 2026 г." in changed and "20 декабря 2026 г." in changed
+    assert received(bot, 7202, "changed") == []  # never told of it, not told of the change
+    public = await bot.chat(7202, "en").say("/caravans Sos")
+    assert "December 22, 2026 — 14 families, 50 people" in public["text"]
+
+    listing = await admin.say("/cancelcaravan Sos")
+    preview = await admin.press(listing, f"🗑 #{new.id}")
+    assert "Cancel caravan" in preview["text"]
+    await admin.press(preview, "✅")
+    await settle(bot)
+    [cancelled] = received(bot, 7201, "отменён")
+    assert "22 декабря 2026 г." in cancelled
+    public = await bot.chat(7202, "en").say("/caravans Sos")
+    assert "December 22, 2026" not in public["text"]
+    assert await count(bot, Caravan, Caravan.id == new.id) == 0
+
+    actions = [(e.action, e.before, e.after) for e in await audit_log(bot)]
+    assert [a for a, _b, _a in actions] == ["caravan.add", "caravan.edit", "caravan.cancel"]
+    _action, before, after = actions[1]
+    assert (before["date"], after["date"]) == ("2026-12-20", "2026-12-22")
+    assert (before["families"], after["families"]) == (12, 14)
+    assert actions[2][1]["date"] == "2026-12-22" and actions[2][2] is None
+
+    reply = await admin.say(f"/cancelcaravan {new.id}")
+    assert f"no caravan #{new.id}" in reply["text"]
+
+
+# ------------------------------------------------------------------ /audit
+
+
+async def test_audit_lists_latest_entries_compactly_in_the_admins_language(admin_bot):
+    bot = admin_bot
+    admin = bot.chat(ADMIN, "en")
+    await admin.say("/admins add 9002")
+    await admin.say("/admins add 9003")
+    await admin.say("/admins remove 9003")
+    reply = await admin.say("/audit 2")
+    lines = reply["text"].splitlines()
+    assert len([line for line in lines if line.startswith("•")]) == 2
+    assert "removed an admin · admin 9003" in lines[1] and "Nov 26, 2026" in lines[1]
+    assert "user_id: 9003 → —" in reply["text"]
+    listing = await bot.chat(9002, "ru").say("/audit")
+    assert "добавил администратора" in listing["text"] and "26 нояб. 2026" in listing["text"]
+
+
+def test_audit_messages_are_split_under_telegrams_limit():
+    tr = load_translators()["en"]
+    entries = [
+        AuditEntry(
+            id=i,
+            at=dt.datetime(2026, 11, 26, 10, 0),
+            actor_id=ADMIN,
+            action="housing.set",
+            target="housing <sos>",
+            before={"note": "x" * 400},
+            after={"note": "<b>" + "y" * 400},
+        )
+        for i in range(50)
+    ]
+    messages = admin_cards.audit_messages(entries, tr)
+    assert len(messages) > 1 and all(len(m) < 4096 for m in messages)
+    assert sum(m.count("•") for m in messages) == 50
+    assert "&lt;b&gt;" in messages[0] and "<b>y" not in "".join(messages)
+
+
+# ------------------------------------------------------------------ refusals and forgeries
+
+
+async def test_non_admins_are_refused_and_forged_buttons_do_nothing(admin_bot):
+    bot = admin_bot
+    stranger = bot.chat(6001, "en")
+    for command in (
+        "/admins",
+        "/admins add 6001",
+        "/addcaravan 2026-12-20 Sos 12 50",
+        "/sethousing Sos planned=300 ready=300",
+        "/editcaravan 1 families=3",
+        "/cancelcaravan 1",
+        "/audit",
+    ):
+        reply = await stranger.say(command)
+        assert reply["text"] == "Sorry, this command is only for admins.", command
+    caravans, admins = await count(bot, Caravan), await count(bot, Admin)
+
+    admin = bot.chat(ADMIN, "en")
+    preview = await admin.say("/addcaravan 2026-12-20 Sos 12 50")
+    listing = await admin.say("/cancelcaravan Sos")
+    for message, data in (
+        (preview, data_of(preview, "✅")),  # the admin's own pending action
+        (listing, data_of(listing, "🗑")),
+        (preview, "ap:" + data_of(preview, "✅")[3:] + ".0"),
+        (preview, "ax:" + data_of(preview, "✅")[3:]),
+    ):
+        [answer] = await forge(bot, message, data, 6001)
+        assert answer.params["text"] == "Only admins can do this.", data
+    # a made-up token from an admin is refused as expired, never acted on
+    [answer] = await forge(bot, preview, "ak:0123456789ab", ADMIN)
+    assert "expired" in answer.params["text"]
+    assert await count(bot, Caravan) == caravans and await count(bot, Admin) == admins
+    assert await audit_log(bot) == []
+    # the real admin's button still works once
+    await admin.press(preview, "✅")
+    assert await count(bot, Caravan) == caravans + 1
+
+
+# ------------------------------------------------------------------ parsers
+
+
+def test_parse_addcaravan_takes_the_date_first_and_numbers_last():
+    assert parse_addcaravan(["2026-12-20", "Qırmızı", "Bazar", "24", "99"], TODAY_DATE) == (
+        dt.date(2026, 12, 20),
+        "Qırmızı Bazar",
+        24,
+        99,
+    )
+    assert parse_addcaravan(["2026-12-20", "Sos", "12"], TODAY_DATE)[2:] == (12, None)
+    for bad in (
+        ["2026-12-20", "12", "50"],  # no place
+        ["20.12.2026", "Sos", "12"],
+        ["2026-12-20", "Sos"],
+        ["2026-12-20", "Sos", "-3"],
+        ["2026-12-20", "Sos", "2.5"],
+        ["2035-01-01", "Sos", "3"],
+        ["2026-12-20", "Sos", "3", "2"],
+    ):
+        with pytest.raises(ArgError):
+            parse_addcaravan(bad, TODAY_DATE)
+
+
+def test_parse_sethousing_years_mean_the_end_of_the_year():
+    place, planned, ready, deadlines = parse_sethousing(
+        ["Qırmızı", "Bazar", "planned=300", "READY=10", "2026=100", "2027-06-30=20"], TODAY_DATE
+    )
+    assert (place, planned, ready) == ("Qırmızı Bazar", 300, 10)
+    assert deadlines == {dt.date(2026, 12, 31): 100, dt.date(2027, 6, 30): 20}
+    for bad in (
+        ["Sos", "planned=10", "ready=1", "2026=5", "2026-12-31=5"],  # the same deadline twice
+        ["Sos", "planned=10", "ready=1", "soon=5"],
+        ["Sos", "planned=10", "ready=5", "2026=6"],  # more than planned
+        ["planned=10", "ready=1"],
+    ):
+        with pytest.raises(ArgError):
+            parse_sethousing(bad, TODAY_DATE)
+
+
+def test_parse_caravan_edit():
+    assert parse_caravan_edit(["#7", "date=2026-12-21", "people=40"], TODAY_DATE) == (
+        7,
+        {"date": dt.date(2026, 12, 21), "people": 40},
+    )
+    for bad in (["7"], ["x", "people=3"], ["7", "colour=red"], ["7", "families=5", "people=4"]):
+        with pytest.raises(ArgError):
+            parse_caravan_edit(bad, TODAY_DATE)
