@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import admin_cards
+from bot import callbacks as cb
 from bot.fake_api import FakeBotAPI
 from bot.i18n import load_translators
 from db import outbox
@@ -362,9 +363,11 @@ async def test_non_admins_are_refused_and_forged_buttons_do_nothing(admin_bot):
     ):
         reply = await stranger.say(command)
         assert reply["text"] == "Sorry, this command is only for admins.", command
+    assert "/addcaravan" not in (await stranger.say("/help"))["text"]
     caravans, admins = await count(bot, Caravan), await count(bot, Admin)
 
     admin = bot.chat(ADMIN, "en")
+    assert "/addcaravan" in (await admin.say("/help"))["text"]
     preview = await admin.say("/addcaravan 2026-12-20 Sos 12 50")
     listing = await admin.say("/cancelcaravan Sos")
     for message, data in (
@@ -386,6 +389,23 @@ async def test_non_admins_are_refused_and_forged_buttons_do_nothing(admin_bot):
 
 
 # ------------------------------------------------------------------ parsers
+
+
+def test_admin_callback_data_is_parsed_strictly():
+    assert cb.parse("ak:0123456789ab") == (cb.ADMIN_CONFIRM, "0123456789ab")
+    assert cb.parse("ap:0123456789ab.3") == (cb.ADMIN_PICK, "0123456789ab.3")
+    assert cb.parse("acx:42") == (cb.ADMIN_CANCEL, "42")
+    for bad in (
+        "ak:0123",
+        "ak:0123456789AB",
+        "ap:0123456789ab",
+        "ap:0123456789ab.100",
+        "acx:0",
+        "acx:-1",
+        "ax:0123456789ab;",
+        "ak:",
+    ):
+        assert cb.parse(bad) is None, bad
 
 
 def test_parse_addcaravan_takes_the_date_first_and_numbers_last():
