@@ -22,8 +22,12 @@ from db.session import create_engine, create_sessionmaker
 from handlers import (
     admin,
     broadcast,
+    calendar_files,
     caravans,
     fallback,
+    inline,
+    location,
+    qr,
     schedule,
     settlements,
     start,
@@ -34,7 +38,20 @@ log = logging.getLogger(__name__)
 
 # Feature modules, each exposing HANDLERS; order matters only for overlapping filters,
 # so the catch-alls of `fallback` come last.
-FEATURES = (start, settlements, schedule, caravans, subscriptions, admin, broadcast, fallback)
+FEATURES = (
+    start,
+    settlements,
+    schedule,
+    caravans,
+    subscriptions,
+    calendar_files,
+    location,
+    inline,
+    qr,
+    admin,
+    broadcast,
+    fallback,
+)
 CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
 
 

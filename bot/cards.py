@@ -213,12 +213,26 @@ def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboar
             _button("🔔 " + _("Subscribe"), cb.SUBSCRIBE_SETTLEMENT, settlement.slug),
         ]
     ]
+    reach = [calendar_button(cb.CALENDAR_SETTLEMENT, settlement.slug, tr)]
     if settlement.latitude is not None and settlement.longitude is not None:
-        rows.append([_button("📍 " + _("Location"), cb.LOCATION, settlement.slug)])
+        reach.append(_button("📍 " + _("Location"), cb.LOCATION, settlement.slug))
+    rows += [reach, [share_button(settlement.name(tr.lang), tr)]]
     rows.append(
         [_button("⬅️ " + settlement.district.name(tr.lang), cb.DISTRICT, settlement.district.slug)]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def calendar_button(
+    prefix: str, slug: str, tr: Translator, label: str | None = None
+) -> InlineKeyboardButton:
+    """📅 Add to calendar (or 📅 `label`): an .ics file of the place's upcoming caravans."""
+    return _button("📅 " + (label or tr.gettext("Add to calendar")), prefix, slug)
+
+
+def share_button(name: str, tr: Translator) -> InlineKeyboardButton:
+    """📤 Share: the user picks a chat, where inline mode offers this place's card."""
+    return InlineKeyboardButton("📤 " + tr.gettext("Share"), switch_inline_query=name)
 
 
 def regions_view(

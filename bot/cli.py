@@ -117,6 +117,21 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run_chat(settings, language=args.lang, user_id=args.user_id))
 
 
+def _qr(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import qr
+
+    asyncio.run(prepare_database(settings))
+    try:
+        files = asyncio.run(
+            qr.make_poster_files(settings, " ".join(args.place), args.out, args.username)
+        )
+    except qr.PosterError as error:
+        print(f"returnbot qr: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(map(str, files)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="returnbot", description="Housing and caravan schedules for returning families."
@@ -135,6 +150,10 @@ def parser() -> argparse.ArgumentParser:
         "import", help="load a dataset file (.yaml, .csv or .xlsx), all or nothing"
     )
     importer.add_argument("file", type=Path)
+    qr = commands.add_parser("qr", help="a poster (PNG and SVG) of a place's deep-link QR code")
+    qr.add_argument("place", nargs="+", help="a settlement or district, in any spelling")
+    qr.add_argument("--out", type=Path, help="the PNG file (default qr-<slug>.png); SVG beside")
+    qr.add_argument("--username", help="the bot's username (default: asked with getMe)")
     importer.add_argument(
         "--dry-run", action="store_true", help="print what would change, change nothing"
     )
@@ -161,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(settings)
     if args.command == "chat":
         return _chat(settings, args)
+    if args.command == "qr":
+        return _qr(settings, args)
     if args.command == "db":
         asyncio.run(prepare_database(settings, load_bundled=False))
         print("returnbot db upgrade: the schema is at the newest revision")

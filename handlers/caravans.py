@@ -42,8 +42,12 @@ async def show_caravans_for(
         back = InlineKeyboardButton(
             "🏘 " + context._("All districts"), callback_data=cb.make(cb.REGIONS)
         )
+    rows = [[back]]
+    if upcoming and place is not None:  # 📅 only where there is something to add
+        prefix = cb.CALENDAR_SETTLEMENT if settlement_slug else cb.CALENDAR_DISTRICT
+        rows.insert(0, [cards.calendar_button(prefix, settlement_slug or district_slug, tr)])
     text = cards.caravans_view(caravans, upcoming, place, tr)
-    await show(update, context, text, InlineKeyboardMarkup([[back]]))
+    await show(update, context, text, InlineKeyboardMarkup(rows))
 
 
 async def caravans(update: Update, context: BotContext) -> None:

@@ -33,6 +33,8 @@ COMMANDS = [
     ("schedule", _("Housing and caravans of a settlement")),
     ("settlements", _("Browse districts and settlements")),
     ("caravans", _("Upcoming or recent caravans")),
+    ("calendar", _("Upcoming caravans as a calendar file")),
+    ("near", _("Settlements near you")),
     ("subscribe", _("Get news of a settlement, a district or all")),
     ("subscriptions", _("Your subscriptions")),
     ("unsubscribe", _("Stop news of a place, or all")),
@@ -107,11 +109,17 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/schedule &lt;" + _("settlement") + "&gt; — " + _("housing and caravans of a settlement"),
         "/settlements — " + _("browse districts and settlements"),
         "/caravans [" + _("place") + "] — " + _("upcoming or recent caravans"),
+        "/calendar &lt;" + _("place") + "&gt; — " + _("upcoming caravans as a calendar file"),
+        "/near — " + _("settlements near you (share your location)"),
         "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
         "/subscriptions — " + _("your subscriptions"),
         "/forget — " + _("delete everything stored about you"),
         "/language — " + _("change the language"),
         "/start — " + _("main menu"),
+        "",
+        _("In any chat, type {bot} and a place's name to share its card there.").format(
+            bot=f"@{context.bot.username}"
+        ),
         "",
         _(
             "Figures come from public news reports and official statements; each shows its "
