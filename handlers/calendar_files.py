@@ -15,6 +15,7 @@ from db import queries
 from handlers.common import Found, find_place, place_query, show_search_outcome
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file
+ALERT_LIMIT = 200  # characters Telegram allows in a callback query's alert
 
 
 async def calendar(update: Update, context: BotContext) -> None:
@@ -110,11 +111,14 @@ async def send_calendar(update: Update, context: BotContext, prefix: str, slug: 
 
 
 async def _say(update: Update, context: BotContext, text: str) -> None:
-    """An alert for a button press, a message for a command (plain text)."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=True)
-    else:
-        await update.effective_message.reply_text(text)
+    """An alert for a button press (a message when too long for one), else a reply."""
+    query = update.callback_query
+    if query is not None and len(text) <= ALERT_LIMIT:
+        await query.answer(text, show_alert=True)
+        return
+    if query is not None:
+        await query.answer()
+    await update.effective_chat.send_message(text)
 
 
 HANDLERS: list[BaseHandler] = [

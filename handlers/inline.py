@@ -81,7 +81,7 @@ def result(settlement: Settlement, context: BotContext) -> InlineQueryResultArti
         settlement.district, tr
     )
     return InlineQueryResultArticle(
-        id=f"s_{settlement.slug}",
+        id=f"s_{settlement.slug}"[:64],  # Telegram's limit for result ids
         title=settlement.name(tr.lang),
         description=description,
         input_message_content=InputTextMessageContent(
