@@ -37,6 +37,12 @@ ADMIN_HELP = [
     ("/editcaravan &lt;id|settlement&gt;", _("correct a caravan, or list a settlement's")),
     ("/cancelcaravan &lt;id|settlement&gt;", _("cancel a caravan")),
     ("/audit [n]", _("the latest admin actions")),
+    (
+        "/broadcast &lt;all|settlement|district&gt; &lt;text&gt;",
+        _("a message to subscribers, after a preview"),
+    ),
+    ("/stats", _("users, subscriptions and recent broadcasts")),
+    ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
 ]
 
 
@@ -192,8 +198,9 @@ def caravan_preview(
     return "\n".join(lines)
 
 
-def caravan_done(caravan: Caravan, tr: Translator) -> str:
-    return "✅ " + tr.gettext("Caravan #{id} recorded: {place}, {caravan}.").format(
+def caravan_done(caravan: Caravan, tr: Translator, message: str) -> str:
+    """`message` (a msgid: recorded / corrected / cancelled) about the caravan, with ✅."""
+    return "✅ " + tr.gettext(message).format(
         id=caravan.id,
         place=escape(place_name(caravan.settlement, tr)),
         caravan=caravan_line(caravan, tr),

@@ -5,11 +5,11 @@ audit entry (`db.admins.audit`) and the notices it causes (`db.outbox`) land tog
 at all. Subscribers hear about edits through the same outbox as announcements:
 
 - a new caravan is announced by the periodic scan (`outbox.scan_caravans`), like any other;
-- a moved or corrected caravan that was already announced → a `changed` notice to those who
-  got the announcement; its reminders are forgotten so the scan re-derives them for the new
-  date;
-- a cancelled caravan that was already announced → a `cancelled` notice to those who got the
-  announcement, written before the caravan (and with it its notices) is deleted;
+- a moved or corrected caravan → a `changed` notice to those who were told about it
+  (announcement, reminder or an earlier change) and still follow the place; its reminders
+  are forgotten so the scan re-derives them for the new date;
+- a cancelled caravan → a `cancelled` notice to the same people, written before the caravan
+  (and with it its notices and their deliveries) is deleted;
 - new housing figures → `outbox.record_housing_change`, as an import does.
 """
 
@@ -148,19 +148,21 @@ async def add_caravan(
     return new
 
 
-def announced_to(caravan_id: int) -> Select:
-    """(user id, chat id) of everyone the caravan's announcement reached (or was reaching),
-    who has not blocked the bot since."""
+def told_about(caravan: Caravan) -> Select:
+    """(user id, chat id) of everyone a message about the caravan (its announcement, a
+    reminder, an earlier change) reached or was reaching, who still follows the place and has
+    not blocked the bot."""
     got = (
         select(Delivery.id)
         .join(Notice, Delivery.notice_id == Notice.id)
         .where(
             Delivery.user_id == User.id,
-            Notice.key == f"{outbox.ANNOUNCE}:{caravan_id}",
+            Notice.caravan_id == caravan.id,
             Delivery.status.in_([outbox.SENT, outbox.SENDING]),
         )
     )
-    return select(User.id, User.chat_id).where(User.blocked.is_(False), got.exists())
+    district_id = caravan.settlement.district_id
+    return outbox.audience(caravan.settlement_id, district_id).where(got.exists())
 
 
 def _matters(caravan_date: dt.date | None, now: dt.datetime) -> bool:
@@ -177,6 +179,22 @@ async def edit_caravan(
     changed = {key: value for key, value in values.items() if before[key] != value}
     if not changed:
         return None
+    notice = None
+    if _matters(before.get("date", caravan.date), now) or _matters(changed.get("date"), now):
+        payload = {
+            "before": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in before.items()}
+        }
+        # recipients are read now, before the reminders (and their deliveries) are dropped
+        notice = await outbox.add_notice(
+            session,
+            key=f"{CHANGED}:{caravan.id}:{uuid.uuid4().hex}",
+            kind=CHANGED,
+            now=now,
+            recipients=told_about(caravan),
+            not_before=civil_time(now),
+            caravan_id=caravan.id,
+            payload=payload,
+        )
     for key, value in changed.items():
         setattr(caravan, key, value)
     if "date" in changed:
@@ -184,21 +202,7 @@ async def edit_caravan(
             delete(Notice).where(Notice.caravan_id == caravan.id, Notice.kind.in_(REMINDERS))
         )
     await session.flush()
-    if not (_matters(before.get("date", caravan.date), now) or _matters(caravan.date, now)):
-        return None
-    payload = {
-        "before": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in before.items()}
-    }
-    return await outbox.add_notice(
-        session,
-        key=f"{CHANGED}:{caravan.id}:{uuid.uuid4().hex}",
-        kind=CHANGED,
-        now=now,
-        recipients=announced_to(caravan.id),
-        not_before=civil_time(now),
-        caravan_id=caravan.id,
-        payload=payload,
-    )
+    return notice
 
 
 async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.datetime) -> None:
@@ -210,7 +214,7 @@ async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.dateti
             key=f"{CANCELLED}:{caravan.id}",
             kind=CANCELLED,
             now=now,
-            recipients=announced_to(caravan.id),
+            recipients=told_about(caravan),
             not_before=civil_time(now),
             settlement_id=caravan.settlement_id,
             payload=caravan_fields(caravan),

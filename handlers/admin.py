@@ -492,6 +492,10 @@ async def edit_caravan(update: Update, context: BotContext) -> None:
     if caravan is None:
         await _reply(update, context._("There is no caravan #{id}.").format(id=target))
         return
+    if all(getattr(caravan, key) == value for key, value in values.items()):
+        text = context._("Caravan #{id} already has these values: nothing to change.")
+        await _reply(update, text.format(id=target))
+        return
     try:
         check_counts(values.get("families", caravan.families), values.get("people", caravan.people))
     except ArgError as error:
@@ -634,7 +638,10 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
         )
         await session.commit()
     await context.state.delivery.scan()  # announce now rather than at the next scan
-    await show(update, context, admin_cards.caravan_done(caravan, context.tr))
+    text = admin_cards.caravan_done(
+        caravan, context.tr, _("Caravan #{id} recorded: {place}, {caravan}.")
+    )
+    await show(update, context, text)
 
 
 async def _do_set_housing(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -681,10 +688,8 @@ async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, 
         )
         await session.commit()
     await context.state.delivery.scan()  # a new date may need an announcement or reminder
-    text = "✅ " + context._("Caravan #{id} corrected: {place}, {caravan}.").format(
-        id=target,
-        place=escape(admin_cards.place_name(caravan.settlement, context.tr)),
-        caravan=admin_cards.caravan_line(caravan, context.tr),
+    text = admin_cards.caravan_done(
+        caravan, context.tr, _("Caravan #{id} corrected: {place}, {caravan}.")
     )
     await show(update, context, text)
 
@@ -708,10 +713,8 @@ async def _do_cancel_caravan(update: Update, context: BotContext, data: dict[str
         )
         await session.commit()
     context.state.delivery.wake()
-    text = "✅ " + context._("Caravan #{id} cancelled: {place}, {caravan}.").format(
-        id=target,
-        place=escape(admin_cards.place_name(caravan.settlement, context.tr)),
-        caravan=admin_cards.caravan_line(caravan, context.tr),
+    text = admin_cards.caravan_done(
+        caravan, context.tr, _("Caravan #{id} cancelled: {place}, {caravan}.")
     )
     await show(update, context, text)
 

@@ -263,7 +263,7 @@ async def test_sethousing_shows_before_after_and_alerts_subscribers(admin_bot):
 # ------------------------------------------------------------------ correct and cancel
 
 
-async def test_edit_and_cancel_an_announced_caravan_tell_those_who_got_it(admin_bot):
+async def test_edit_and_cancel_a_caravan_tell_those_who_were_told(admin_bot, clock):
     bot = admin_bot
     await bot.chat(7201, "ru").say("/subscribe Sos")
     admin = bot.chat(ADMIN, "en")
@@ -285,6 +285,14 @@ async def test_edit_and_cancel_an_announced_caravan_tell_those_who_got_it(admin_
     assert received(bot, 7202, "changed") == []  # never told of it, not told of the change
     public = await bot.chat(7202, "en").say("/caravans Sos")
     assert "December 22, 2026 — 14 families, 50 people" in public["text"]
+    reply = await admin.say(f"/editcaravan #{new.id} families=14")
+    assert "nothing to change" in reply["text"] and not buttons(reply)
+
+    clock.set(2026, 12, 15, 10)  # the 7-day reminder of the new date reaches 7202 too
+    await bot.application.bot_data.delivery.scan()
+    await settle(bot)
+    assert len(received(bot, 7202, "⏰")) == 1
+    await bot.chat(7203, "en").say("/subscribe all")  # told nothing of this caravan
 
     listing = await admin.say("/cancelcaravan Sos")
     preview = await admin.press(listing, f"🗑 #{new.id}")
@@ -293,6 +301,9 @@ async def test_edit_and_cancel_an_announced_caravan_tell_those_who_got_it(admin_
     await settle(bot)
     [cancelled] = received(bot, 7201, "отменён")
     assert "22 декабря 2026 г." in cancelled
+    [cancelled] = received(bot, 7202, "cancelled")
+    assert "The caravan to Sos (Khojavand district) on December 22, 2026 is cancelled" in cancelled
+    assert received(bot, 7203, "cancelled") == []
     public = await bot.chat(7202, "en").say("/caravans Sos")
     assert "December 22, 2026" not in public["text"]
     assert await count(bot, Caravan, Caravan.id == new.id) == 0
