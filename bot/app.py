@@ -24,6 +24,7 @@ from handlers import (
     broadcast,
     calendar_files,
     caravans,
+    documents,
     fallback,
     inline,
     location,
@@ -50,6 +51,7 @@ FEATURES = (
     qr,
     admin,
     broadcast,
+    documents,
     fallback,
 )
 CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
@@ -66,6 +68,8 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "0:chat")
         .base_url(settings.telegram_api_url)
+        # files (documents admins send) are fetched from …/file/bot<token>/<path>
+        .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
         .context_types(ContextTypes(context=BotContext, bot_data=AppState))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(_open)

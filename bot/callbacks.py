@@ -20,6 +20,8 @@ LOCATION = "l"  # l:<slug>         send the settlement's location
 LANGUAGE = "lang"  # lang:<az|en|ru>
 UNSUBSCRIBE = "us"  # us:<subscription id>  ❌ in the subscriptions list
 FORGET = "fg"  # fg:<yes|no>         /forget's confirm and cancel buttons
+IMPORT_APPLY = "ia"  # ia:<token>  ✅ apply a dataset file an admin sent (kept on the server)
+IMPORT_CANCEL = "ix"  # ix:<token>  drop that file
 CALENDAR_SETTLEMENT = "is"  # is:<slug>  📅 an .ics file of a settlement's upcoming caravans
 CALENDAR_DISTRICT = "id"  # id:<slug>    📅 the same for a district
 # Admin buttons carry only ids; the handler re-checks rights and looks everything up.
@@ -46,6 +48,8 @@ _ARGUMENT = {
     LANGUAGE: re.compile("az|en|ru"),
     UNSUBSCRIBE: re.compile(r"[1-9][0-9]{0,17}"),
     FORGET: re.compile("yes|no"),
+    IMPORT_APPLY: re.compile(r"[0-9a-f]{12}"),
+    IMPORT_CANCEL: re.compile(r"[0-9a-f]{12}"),
     CALENDAR_SETTLEMENT: _SLUG,
     CALENDAR_DISTRICT: _SLUG,
     ADMIN_CONFIRM: re.compile(r"[0-9a-f]{12}"),

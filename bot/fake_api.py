@@ -808,6 +808,33 @@ class FakeBotAPI:
         message = self._user_message(user_id, language_code, "Test", None, location=location)
         return self.add_update({"message": message})
 
+    def send_document(
+        self,
+        filename: str,
+        data: bytes,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        mime_type: str | None = None,
+        caption: str | None = None,
+    ) -> dict:
+        """The user sends a file; the bot can fetch it with getFile and the file URL."""
+        file_id = f"document-user-{next(self._file_ids)}"
+        self.files[file_id] = UploadedFile(filename, data, mime_type)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "file_size": len(data),
+        }
+        if mime_type:
+            document["mime_type"] = mime_type
+        content: JSONDict = {"document": document}
+        if caption is not None:
+            content["caption"] = caption
+        message = self._user_message(user_id, language_code, "Test", None, **content)
+        return self.add_update({"message": message})
+
     def press(
         self,
         message: dict,

@@ -242,7 +242,7 @@ class _Reader:
 
     name: str
     sheets: bool  # XLSX: "sheet caravans, row 14"; CSV: "row 14, table caravans"
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[int, int, str]] = field(default_factory=list)  # (table, row, text)
     origins: dict[tuple[Any, ...], Row] = field(default_factory=dict)
 
     def where(self, row: Row | None, column: str | None = None) -> str:
@@ -257,7 +257,8 @@ class _Reader:
         return f"{self.name}: {place}" if place else self.name
 
     def error(self, row: Row | None, column: str | None, message: str) -> None:
-        self.errors.append(f"{self.where(row, column)}: {message}")
+        order = (list(TABLES).index(row.table), row.number) if row else (-1, 0)
+        self.errors.append((*order, f"{self.where(row, column)}: {message}"))
 
     def values(self, row: Row) -> dict[str, Any]:
         """The row's cells converted to their columns' kinds; empty cells left out."""
@@ -305,7 +306,9 @@ def rows_to_dataset(rows: Iterable[Row], name: str, *, sheets: bool) -> Dataset:
     raise DatasetError(_joined(reader.errors))
 
 
-def _joined(errors: list[str]) -> str:
+def _joined(problems: list[tuple[int, int, str]]) -> str:
+    """The first MAX_ERRORS problems in sheet and row order."""
+    errors = [text for _table, _row, text in sorted(problems, key=lambda p: p[:2])]
     shown = errors[:MAX_ERRORS]
     if len(errors) > MAX_ERRORS:
         shown.append(f"… and {len(errors) - MAX_ERRORS} more problems")

@@ -1,0 +1,269 @@
+"""Admins send a dataset file (.yaml, .csv or .xlsx) as a document: the bot answers with
+what importing it would change, and ✅ Apply / Cancel.
+
+Nothing is written before ✅. The file waits on the server, in the sending admin's own
+`user_data` under a random token for PENDING_TTL; the button carries only that token. On ✅
+the admin check runs again, the file is parsed and validated again and applied in one
+transaction together with its audit entry, and the search index is rebuilt. A press by
+anyone else, a replayed or a forged one finds no file and does nothing. Pending files live in
+memory: after a restart, or on another replica, the admin is asked to send the file again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot import callbacks as cb
+from bot.context import BotContext
+from bot.i18n import Translator, _
+from db import admins, diff, tabular
+from db import dataset as datasets
+from handlers.common import show
+from handlers.guard import require_admin
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024  # a dataset is some 30 KB; 5 MB leaves room for any real one
+PENDING_KEY = "pending_imports"
+PENDING_TTL = 900.0  # seconds a ✅ Apply button stays valid
+MAX_PENDING = 3  # files per admin kept at once; the oldest is dropped
+MESSAGE_LIMIT = 3500  # characters per message, under Telegram's 4096 with room for tags
+MAX_PARTS = 3  # messages of one diff; longer diffs are cut (the CLI's --dry-run lists all)
+ERROR_LIMIT = 3000
+
+ENTITY_TITLES = {
+    "regions": _("Regions"),
+    "districts": _("Districts"),
+    "settlements": _("Settlements"),
+    "housing reports": _("Housing reports"),
+    "caravans": _("Caravans"),
+    "totals": _("Overall totals"),
+}
+CHANGE_LABELS = {
+    "added": _("added: {n}"),
+    "changed": _("changed: {n}"),
+    "removed": _("removed: {n}"),
+}
+
+
+@dataclass
+class PendingImport:
+    """A file an admin sent, waiting for ✅ Apply."""
+
+    name: str
+    data: bytes
+    created: float = field(default_factory=time.monotonic)
+
+
+def _pending(context: BotContext) -> dict[str, PendingImport]:
+    """The admin's pending files, the expired ones dropped."""
+    store: dict[str, PendingImport] = context.user_data.setdefault(PENDING_KEY, {})
+    now = time.monotonic()
+    for token in [t for t, p in store.items() if now - p.created > PENDING_TTL]:
+        del store[token]
+    return store
+
+
+def _remember(context: BotContext, pending: PendingImport) -> str:
+    store = _pending(context)
+    while len(store) >= MAX_PENDING:
+        del store[next(iter(store))]
+    token = secrets.token_hex(6)
+    store[token] = pending
+    return token
+
+
+# ------------------------------------------------------------------ composing the replies
+
+
+def count_lines(counts: Counter[str], tr: Translator) -> list[str]:
+    """`<b>Caravans</b>: added: 2, removed: 1` per entity, in the reader's language."""
+    lines = []
+    for entity, title in ENTITY_TITLES.items():
+        parts = [
+            tr.gettext(label).format(n=tr.number(counts[f"{entity} {kind}"]))
+            for kind, label in CHANGE_LABELS.items()
+            if counts[f"{entity} {kind}"]
+        ]
+        if parts:
+            lines.append(f"<b>{escape(tr.gettext(title))}</b>: " + ", ".join(parts))
+    return lines
+
+
+def diff_messages(changes: diff.Diff, name: str, tr: Translator) -> list[str]:
+    """The dry-run diff as at most MAX_PARTS HTML messages: a translated summary, then one
+    line per change (slugs, column names and values are the file's own words)."""
+    _ = tr.gettext
+    head = [
+        f"📄 <b>{escape(name)}</b>",
+        _("This is what importing the file would change. Nothing has been changed yet."),
+        "",
+        *count_lines(changes.counts(), tr),
+    ]
+    details: list[str] = []
+    for entity, title in ENTITY_TITLES.items():
+        entity_changes = changes.of(entity)
+        if entity_changes:
+            details.append(f"\n<b>{escape(_(title))}</b>")
+            details.extend(escape(change.line()) for change in entity_changes)
+    parts, current = [], "\n".join(head)
+    shown = 0
+    for line in details:
+        if len(current) + len(line) + 1 > MESSAGE_LIMIT:
+            if len(parts) + 1 == MAX_PARTS:
+                break
+            parts.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line.lstrip("\n")
+        shown += 1
+    hidden = sum(1 for line in details[shown:] if not line.startswith("\n"))
+    if hidden:
+        current += "\n" + tr.ngettext(
+            "… and {n} more change (returnbot import --dry-run lists them all).",
+            "… and {n} more changes (returnbot import --dry-run lists them all).",
+            hidden,
+        ).format(n=tr.number(hidden))
+    parts.append(current + "\n\n" + _("Press ✅ Apply to import the file, or Cancel."))
+    return parts
+
+
+def import_keyboard(token: str, tr: Translator) -> InlineKeyboardMarkup:
+    _ = tr.gettext
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ " + _("Apply"), callback_data=cb.make(cb.IMPORT_APPLY, token)
+                ),
+                InlineKeyboardButton(
+                    "↩️ " + _("Cancel"), callback_data=cb.make(cb.IMPORT_CANCEL, token)
+                ),
+            ]
+        ]
+    )
+
+
+def error_message(error: datasets.DatasetError, tr: Translator) -> str:
+    """The validation error (file, row, field; in English, as the CLI prints it), framed."""
+    text = str(error)
+    if len(text) > ERROR_LIMIT:
+        text = text[: ERROR_LIMIT - 1] + "…"
+    framing = tr.gettext("This file cannot be imported; nothing was changed.")
+    return f"⚠️ {framing}\n<pre>{escape(text)}</pre>"
+
+
+# ------------------------------------------------------------------ handlers
+
+
+async def _check(context: BotContext, name: str, data: bytes) -> tuple[datasets.Dataset, diff.Diff]:
+    """Parse and validate the whole file (in a thread: XLSX parsing takes a moment), then
+    compare it with the database, writing nothing."""
+    dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
+    async with context.db() as session:
+        current = await diff.load_dataset(session)
+    return dataset, diff.diff(current, dataset)
+
+
+async def receive_document(update: Update, context: BotContext) -> None:
+    """A dataset file from an admin: validate it and show what importing it would change."""
+    if not await require_admin(update, context):
+        return
+    message = update.effective_message
+    document = message.document
+    name = document.file_name or "file"
+    _ = context._
+    try:
+        tabular.file_format(name)
+    except datasets.DatasetError:
+        await message.reply_text(_("I can import a dataset file: .yaml, .csv or .xlsx."))
+        return
+    too_large = _("The file is too large: at most {size} MB.").format(size=MAX_BYTES // 2**20)
+    if (document.file_size or 0) > MAX_BYTES:
+        await message.reply_text(too_large)
+        return
+    file = await document.get_file()
+    data = bytes(await file.download_as_bytearray())
+    if len(data) > MAX_BYTES:
+        await message.reply_text(too_large)
+        return
+    try:
+        _dataset, changes = await _check(context, name, data)
+    except datasets.DatasetError as error:
+        await message.reply_text(error_message(error, context.tr), parse_mode=ParseMode.HTML)
+        return
+    if not changes:
+        text = _("{file}: the data already matches this file; there is nothing to import.")
+        await message.reply_text(text.format(file=escape(name)), parse_mode=ParseMode.HTML)
+        return
+    token = _remember(context, PendingImport(name, data))
+    parts = diff_messages(changes, name, context.tr)
+    for part in parts[:-1]:
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
+    await message.reply_text(
+        parts[-1], parse_mode=ParseMode.HTML, reply_markup=import_keyboard(token, context.tr)
+    )
+
+
+async def apply_import(update: Update, context: BotContext) -> None:
+    """✅ Apply (or Cancel): rights checked again, the file re-validated and applied in one
+    transaction with its audit entry; the message then shows what changed."""
+    query = update.callback_query
+    if not await require_admin(update, context):
+        return
+    _ = context._
+    parsed = cb.parse(query.data)
+    pending = _pending(context).pop(parsed[1], None) if parsed else None
+    if pending is None:
+        await query.answer(
+            _("This import has expired. Please send the file again."), show_alert=True
+        )
+        return
+    await query.answer()
+    if parsed[0] == cb.IMPORT_CANCEL:
+        await show(update, context, "↩️ " + _("Import cancelled; nothing was changed."))
+        return
+    actor = update.effective_user.id
+    try:
+        dataset = await asyncio.to_thread(tabular.parse_bytes, pending.data, pending.name)
+        async with context.db() as session, session.begin():
+            report = await datasets.apply_dataset(session, dataset)
+            admins.audit(
+                session,
+                actor,
+                "import",
+                pending.name,
+                after={
+                    "file": pending.name,
+                    "sha256": hashlib.sha256(pending.data).hexdigest(),
+                    "changes": dict(sorted(report.items())),
+                },
+            )
+    except datasets.DatasetError as error:
+        await show(update, context, error_message(error, context.tr))
+        return
+    log.info("admin %s imported %s: %s", actor, pending.name, ", ".join(report.lines()))
+    from bot.app import refresh_search  # bot.app imports this module
+
+    await refresh_search(context.state)
+    lines = [
+        "✅ " + _("Imported {file}.").format(file=f"<b>{escape(pending.name)}</b>"),
+        *(count_lines(report, context.tr) or [_("The data already matched the file.")]),
+    ]
+    await show(update, context, "\n".join(lines))
+
+
+HANDLERS: list[BaseHandler] = [
+    MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, receive_document),
+    CallbackQueryHandler(apply_import, pattern=cb.pattern(cb.IMPORT_APPLY, cb.IMPORT_CANCEL)),
+]
