@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 
 from bot import cards
 from bot.context import BotContext
+from bot.text import split_html
 from db import queries
 from db.models import District, Settlement
 
@@ -28,20 +29,36 @@ def place_query(text: str) -> str:
 async def show(
     update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Edit the pressed message in place, or reply to a message."""
+    """Edit the pressed message in place, or reply to a message. Text longer than one message
+    is split (`bot.text.split_html`): the first part edits or replies, the others follow as
+    new messages, and the keyboard goes with the last part."""
+    first, *rest = split_html(text)
     query = update.callback_query
     if query is not None and query.message is not None and query.message.is_accessible:
         try:
             await query.edit_message_text(
-                text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+                first,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None if rest else markup,
+                disable_web_page_preview=True,
             )
         except BadRequest as error:
             if "not modified" not in error.message:
                 raise
-        return
-    await update.effective_message.reply_text(
-        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-    )
+    else:
+        await update.effective_message.reply_text(
+            first,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None if rest else markup,
+            disable_web_page_preview=True,
+        )
+    for number, part in enumerate(rest, 1):
+        await update.effective_chat.send_message(
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if number == len(rest) else None,
+            disable_web_page_preview=True,
+        )
 
 
 @dataclass
