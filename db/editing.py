@@ -173,8 +173,8 @@ def _matters(caravan_date: dt.date | None, now: dt.datetime) -> bool:
 async def edit_caravan(
     session: AsyncSession, caravan: Caravan, values: dict[str, Any], now: dt.datetime
 ) -> Notice | None:
-    """Change date / families / people. Those who got the announcement are told when the
-    caravan is (or was) still ahead; a new date makes the scan derive its reminders anew."""
+    """Change date / families / people. Those told about the caravan are told of the change
+    when it is (or was) still ahead; a new date makes the scan derive its reminders anew."""
     before = {key: getattr(caravan, key) for key in values}
     changed = {key: value for key, value in values.items() if before[key] != value}
     if not changed:
@@ -182,7 +182,11 @@ async def edit_caravan(
     notice = None
     if _matters(before.get("date", caravan.date), now) or _matters(changed.get("date"), now):
         payload = {
-            "before": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in before.items()}
+            "before": {
+                k: v.isoformat() if isinstance(v, dt.date) else v
+                for k, v in before.items()
+                if k in changed
+            }
         }
         # recipients are read now, before the reminders (and their deliveries) are dropped
         notice = await outbox.add_notice(
@@ -207,11 +211,11 @@ async def edit_caravan(
 
 async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.datetime) -> None:
     """Delete the caravan (its notices and their deliveries go with it); first tell those
-    who got its announcement, when it was still ahead."""
+    told about it, when it was still ahead."""
     if _matters(caravan.date, now):
         await outbox.add_notice(
             session,
-            key=f"{CANCELLED}:{caravan.id}",
+            key=f"{CANCELLED}:{caravan.id}:{uuid.uuid4().hex}",  # SQLite may reuse the id
             kind=CANCELLED,
             now=now,
             recipients=told_about(caravan),
