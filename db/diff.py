@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -296,8 +295,3 @@ def _settlement(settlement: Settlement) -> dict[str, Any]:
         for c in caravans
     ]
     return values
-
-
-def describe(changes: Iterable[Change]) -> list[str]:
-    """The lines of some changes (e.g. one entity's)."""
-    return [c.line() for c in changes]

@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from db.dataset import Dataset, DatasetError, parse_dataset
 
 MAX_ROWS = 100_000  # per sheet; a bigger file is not a dataset of this project
+MAX_UNPACKED = 200 * 2**20  # bytes an .xlsx (a zip archive) may unpack to: no zip bombs
 MAX_ERRORS = 10
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}
 
@@ -700,6 +701,13 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[Row]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise DatasetError(f"{name}: not a readable .xlsx workbook ({error})") from None
+    if unpacked > MAX_UNPACKED:
+        raise DatasetError(f"{name}: the workbook unpacks to more than {MAX_UNPACKED >> 20} MB")
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:

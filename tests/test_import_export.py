@@ -146,6 +146,12 @@ def test_odd_values_round_trip(bundled):
         assert tabular.parse_bytes(tabular.to_bytes(dataset, name), name) == dataset, name
 
 
+def test_xlsx_that_unpacks_too_big_is_refused_before_parsing(bundled, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_UNPACKED", 10_000)
+    with pytest.raises(DatasetError, match="unpacks to more than"):
+        tabular.parse_bytes(tabular.write_xlsx(bundled), "dataset.xlsx")
+
+
 def test_xlsx_errors_name_file_sheet_row_and_field(bundled):
     exported = tabular.write_xlsx(bundled)
 
