@@ -80,6 +80,10 @@ def parse(data: str | None) -> tuple[str, str] | None:
 
 
 def pattern(*prefixes: str) -> re.Pattern[str]:
-    """A CallbackQueryHandler pattern for these prefixes."""
-    alternatives = "|".join(re.escape(p) for p in prefixes)
-    return re.compile(rf"^(?:{alternatives}):")
+    """A CallbackQueryHandler pattern for these prefixes that matches only well-formed data
+    (as `parse` accepts it): a known prefix with a bad argument reaches no feature handler
+    but the fallback's "no longer valid" answer."""
+    alternatives = "|".join(
+        rf"{re.escape(prefix)}:(?:{_ARGUMENT[prefix].pattern})" for prefix in prefixes
+    )
+    return re.compile(rf"(?:{alternatives})\Z")
