@@ -116,7 +116,7 @@ def diff_messages(changes: diff.Diff, name: str, tr: Translator) -> list[str]:
         entity_changes = changes.of(entity)
         if entity_changes:
             details.append(f"\n<b>{escape(_(title))}</b>")
-            details.extend(escape(change.line()) for change in entity_changes)
+            details.extend(escape(change.line(), quote=False) for change in entity_changes)
     parts, current = [], "\n".join(head)
     shown = 0
     for line in details:
@@ -160,7 +160,7 @@ def error_message(error: datasets.DatasetError, tr: Translator) -> str:
     if len(text) > ERROR_LIMIT:
         text = text[: ERROR_LIMIT - 1] + "…"
     framing = tr.gettext("This file cannot be imported; nothing was changed.")
-    return f"⚠️ {framing}\n<pre>{escape(text)}</pre>"
+    return f"⚠️ {framing}\n<pre>{escape(text, quote=False)}</pre>"
 
 
 # ------------------------------------------------------------------ handlers

@@ -316,6 +316,22 @@ async def test_cli_bad_row_exits_1_and_leaves_the_database_as_it_was(
     )
     assert await content(database_url) == before
 
+    # the bad cell corrected: --dry-run lists the changes and writes nothing; then it applies
+    rows[bad][header.index("families")] = ""
+    (tmp_path / "good.csv").write_bytes(csv_bytes(rows))
+    dry = await import_file(settings, tmp_path / "good.csv", dry_run=True)
+    assert "  ~ hadrut: name_en 'Hadrut' → 'Zorbatown'" in dry
+    assert dry[-3:] == [
+        "caravans changed: 2",
+        "settlements changed: 1",
+        "dry run: nothing was changed",
+    ]
+    assert await content(database_url) == before
+    assert await import_file(settings, tmp_path / "good.csv") == dry[:-1]
+    assert await import_file(settings, tmp_path / "good.csv") == ["no changes"]
+    hadrut = next(s for s in (await stored(database_url)).settlements if s.slug == "hadrut")
+    assert hadrut.name.en == "Zorbatown"
+
 
 async def test_cli_export_then_dry_run(sqlite_template, tmp_path):
     db = tmp_path / "returnbot.db"
