@@ -10,12 +10,13 @@ from contextlib import asynccontextmanager
 from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import LANGUAGES, Settings
 from bot.context import AppState, BotContext, PerChatUpdateProcessor, baku_now
 from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
+from bot.retry import RetryingRequest
 from bot.search import Entry, SearchIndex
 from db import queries
 from db.session import create_engine, create_sessionmaker
@@ -25,6 +26,7 @@ from handlers import (
     calendar_files,
     caravans,
     documents,
+    errors,
     fallback,
     inline,
     location,
@@ -52,6 +54,7 @@ FEATURES = (
     admin,
     broadcast,
     documents,
+    errors,
     fallback,
 )
 CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
@@ -78,6 +81,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # over HTTP, 5xx answers and time-outs are retried a bounded number of times
+        builder = builder.request(RetryingRequest(HTTPXRequest(connection_pool_size=256)))
     application = builder.build()
     state: AppState = application.bot_data
     state.settings = settings

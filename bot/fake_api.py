@@ -12,6 +12,8 @@ in UTF-16 code units after parsing, inline keyboard validation (callback_data 1-
 flood limits (429 with ``retry_after``), long polling with ``offset``/``limit``/``timeout``.
 Deliberate simplifications: MarkdownV2 is accepted unparsed; webhooks are stored, never called;
 an unknown named HTML entity such as ``&nbsp;`` is rejected (Telegram keeps it as text).
+Faults on demand: ``fail_next`` (5xx answers) and ``delay_next`` (answers slower than the
+client waits).
 """
 
 from __future__ import annotations
@@ -169,6 +171,12 @@ _BUTTON_ACTIONS = (
     "copy_text",
 )
 
+_SERVER_ERRORS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -650,6 +658,9 @@ class FakeBotAPI:
         self._chat_windows: dict[int, _Window] = {}
         self._in_flight = 0
         self._last_activity = time.monotonic()
+        # fault injection (`fail_next`, `delay_next`): method → faults still to apply, in order
+        self._faults: dict[str, deque[tuple[str, float]]] = {}
+        self.injected: list[tuple[str, str]] = []  # (method, "HTTP 502" | "delay") applied
 
         self._handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": self._get_me,
@@ -734,6 +745,7 @@ class FakeBotAPI:
                     raise ApiError(401, "Unauthorized")
                 if method.lower() in self.fail_methods:
                     raise _bad("method is not available")
+                await self._inject_fault(canonical or method)
                 if canonical is None:
                     raise ApiError(404, "Not Found")
                 if canonical in RATE_LIMITED_METHODS:
@@ -758,6 +770,31 @@ class FakeBotAPI:
                 self._last_activity = time.monotonic()
             elif result:
                 self._last_activity = time.monotonic()
+
+    def fail_next(self, method: str, status: int = 500, count: int = 1) -> None:
+        """The next `count` calls of `method` answer HTTP `status` (a 5xx: Telegram's side
+        failed) without being carried out."""
+        faults = self._faults.setdefault(method.lower(), deque())
+        faults.extend([("status", float(status))] * count)
+
+    def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next `count` calls of `method` wait `seconds` before being handled; a client
+        that gives up sooner disconnects, and the call is then never carried out."""
+        faults = self._faults.setdefault(method.lower(), deque())
+        faults.extend([("delay", seconds)] * count)
+
+    async def _inject_fault(self, method: str) -> None:
+        faults = self._faults.get(method.lower())
+        if not faults:
+            return
+        kind, value = faults.popleft()
+        if kind == "delay":
+            self.injected.append((method, "delay"))
+            await asyncio.sleep(value)
+            return
+        status = int(value)
+        self.injected.append((method, f"HTTP {status}"))
+        raise ApiError(status, _SERVER_ERRORS.get(status, "Internal Server Error"))
 
     def download(self, token: str, file_path: str) -> tuple[int, bytes]:
         """Serve a file by the ``file_path`` that getFile returned."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,6 +14,34 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+# Errors that mean "the database cannot be reached or is busy right now" rather than a bug:
+# a retry in a minute is likely to work (SQLite locked past the busy timeout, PostgreSQL down
+# or restarting, a dropped connection, an exhausted pool).
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """True when `error`, or an error it was raised from, says the database is unavailable
+    (see UNAVAILABLE_ERRORS); a DBAPIError that invalidated its connection counts too."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, UNAVAILABLE_ERRORS):
+            return True
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if type(error).__module__.startswith("asyncpg") and "Connection" in type(error).__name__:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def create_engine(url: str) -> AsyncEngine:
