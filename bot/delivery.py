@@ -129,6 +129,10 @@ class Pacer:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
+class _Skipped(Exception):
+    """A send given up before it left (its broadcast was stopped)."""
+
+
 @dataclass
 class Outcome:
     """How one send ended: sent, blocked, failed (with the reason) or retry (transient)."""
@@ -151,6 +155,8 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._held: set[int] = set()  # claimed by this worker, outcome not yet written
+        self._held_notices: dict[int, int] = {}  # held broadcast delivery → its notice
+        self._cancelled: set[int] = set()  # notices of stopped broadcasts among them
         self._sending: set[asyncio.Task[Outcome]] = set()
         self._in_request: set[asyncio.Task[Outcome] | None] = set()  # past their waits
         self._outcomes: list[Outcome] = []
@@ -159,6 +165,7 @@ class DeliveryWorker:
         self._renewed = time.monotonic()
         self._progress_task: asyncio.Task[None] | None = None
         self._progress_checked = 0.0
+        self._shown: dict[int, str] = {}  # broadcast → the progress text this worker showed
 
     # ---------------------------------------------------------------- life cycle
 
@@ -222,6 +229,7 @@ class DeliveryWorker:
         try:
             await self._flush()
             await self._renew()
+            await self._refresh_cancelled()
             return await self._claim()
         except Exception:  # e.g. the database is briefly unreachable: keep going
             log.exception("delivery step failed; retrying shortly")
@@ -271,6 +279,8 @@ class DeliveryWorker:
             self._held.update(ids)
             deliveries = await outbox.load_deliveries(session, ids)
         for delivery in deliveries:
+            if delivery.notice.kind == broadcasts.BROADCAST:
+                self._held_notices[delivery.id] = delivery.notice_id
             task = asyncio.create_task(self._deliver(delivery), name=f"delivery {delivery.id}")
             self._sending.add(task)
             task.add_done_callback(self._finished)
@@ -303,6 +313,8 @@ class DeliveryWorker:
                     if outcome.kind == outbox.BLOCKED:
                         await outbox.mark_blocked(session, delivery.user_id)
                         state.languages.pop(delivery.user_id, None)
+                    elif outcome.kind == broadcasts.DELIVERY_CANCELLED:
+                        await broadcasts.mark_cancelled(session, [delivery.id])
                     elif outcome.kind == outbox.FAILED:
                         await outbox.mark_failed(session, delivery.id, outcome.error)
                     elif outcome.kind == outbox.PENDING:
@@ -316,9 +328,20 @@ class DeliveryWorker:
             raise
         self.sent += len(sent)
         self._held.difference_update(o.delivery.id for o in outcomes)
+        for outcome in outcomes:
+            self._held_notices.pop(outcome.delivery.id, None)
         now = time.monotonic()
         if len(self._chat_free_at) > 4 * CONCURRENCY:  # forget chats that are free again
             self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+
+    async def _refresh_cancelled(self) -> None:
+        """Which held broadcasts an admin stopped (in this process or another)."""
+        notices = set(self._held_notices.values())
+        if not notices:
+            self._cancelled = set()
+            return
+        async with self.state.db() as session:
+            self._cancelled = await broadcasts.cancelled_notices(session, notices)
 
     async def _renew(self) -> None:
         if time.monotonic() - self._renewed < self.lease / 3:
@@ -341,12 +364,21 @@ class DeliveryWorker:
         if text is None and not copy_from:
             return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
         chat_id = delivery.chat_id
+
+        def stopped() -> bool:  # the admin stopped this broadcast meanwhile
+            return notice.id in self._cancelled
+
+        if stopped():
+            return Outcome(delivery, broadcasts.DELIVERY_CANCELLED)
         await self._chat_turn(chat_id)
-        self._in_request.add(asyncio.current_task())
         try:
             if copy_from:
                 await self._send(
-                    self.application.bot.copy_message, chat_id, copy_from[0], copy_from[1]
+                    self.application.bot.copy_message,
+                    chat_id,
+                    copy_from[0],
+                    copy_from[1],
+                    skip=stopped,
                 )
             else:
                 await self._send(
@@ -355,7 +387,10 @@ class DeliveryWorker:
                     text,
                     parse_mode=ParseMode.HTML,
                     disable_web_page_preview=True,
+                    skip=stopped,
                 )
+        except _Skipped:
+            return Outcome(delivery, broadcasts.DELIVERY_CANCELLED)
         except Forbidden:
             return Outcome(delivery, outbox.BLOCKED)
         except BadRequest as error:  # before NetworkError: it is a subclass
@@ -368,7 +403,6 @@ class DeliveryWorker:
         except TelegramError as error:  # anything else Telegram refuses: not retried
             return Outcome(delivery, outbox.FAILED, str(error))
         finally:
-            self._in_request.discard(asyncio.current_task())
             self._chat_busy.discard(chat_id)
             self._chat_free_at[chat_id] = time.monotonic() + PER_CHAT_INTERVAL
         return Outcome(delivery, outbox.SENT)
@@ -384,16 +418,29 @@ class DeliveryWorker:
             await asyncio.sleep(wait)
         self._chat_busy.add(chat_id)
 
-    async def _send(self, method: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
-        """Call a Bot API method under the rate; on 429 every sender waits `retry_after`."""
+    async def _send(
+        self,
+        method: Callable[..., Awaitable[Any]],
+        *args: Any,
+        skip: Callable[[], bool] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call a Bot API method under the rate; on 429 every sender waits `retry_after`.
+        `skip` is asked once the slot is there: True gives up (raises `_Skipped`)."""
         while True:
             await self.pacer.slot()
+            if skip is not None and skip():
+                raise _Skipped
+            task = asyncio.current_task()
+            self._in_request.add(task)
             try:
                 return await method(*args, **kwargs)
             except RetryAfter as error:
                 pause = retry_seconds(error)
                 log.info("flood limit: pausing all deliveries for %.1f s", pause)
                 self.pacer.pause(pause)
+            finally:
+                self._in_request.discard(task)
 
     # ---------------------------------------------------------------- broadcast progress
 
@@ -445,13 +492,20 @@ class DeliveryWorker:
         now = outbox.wall_clock()
         if final:
             text, markup = texts.final_report(broadcast, place, counts, tr), None
+            self._shown.pop(broadcast.id, None)
         else:
             elapsed = (now - (broadcast.started_at or now)).total_seconds()
             text = texts.progress_report(broadcast, place, counts, elapsed, tr)
             markup = texts.cancel_keyboard(broadcast.id, tr)
+            if self._shown.get(broadcast.id) == text:
+                return
+            self._shown[broadcast.id] = text
+        # not queued behind the sends (at most one edit per PROGRESS_INTERVAL); an admin's
+        # stop may have come meanwhile, and its report must not be overwritten
+        if not final and await broadcasts.status_of(session, broadcast.id) != broadcasts.SENDING:
+            return
         try:
-            await self._send(
-                self.application.bot.edit_message_text,
+            await self.application.bot.edit_message_text(
                 text,
                 broadcast.admin_chat_id,
                 broadcast.progress_message_id,

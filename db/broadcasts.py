@@ -113,16 +113,24 @@ async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     return await session.get(Broadcast, broadcast_id)
 
 
-async def confirm(session: AsyncSession, broadcast_id: int, actor_id: int) -> Broadcast | None:
+async def status_of(session: AsyncSession, broadcast_id: int) -> str | None:
+    """The broadcast's status as committed now (not a cached object's)."""
+    return await session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
+
+
+async def confirm(
+    session: AsyncSession, broadcast_id: int, actor_id: int, now: dt.datetime
+) -> Broadcast | None:
     """Draft → sending, with one pending delivery per recipient and the audit entry, all in
-    one transaction. None (and nothing written) unless the broadcast is still a draft — a
-    second press, a replayed button or a cancelled draft queue nothing."""
-    now = _now()
+    one transaction; due from `now` (the bot's clock, aware). None (and nothing written)
+    unless the broadcast is still a draft — a second press, a replayed button or a cancelled
+    draft queue nothing."""
+    wall = _now()
     async with session.begin():
         claimed = await session.execute(
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status == DRAFT)
-            .values(status=SENDING, started_at=now)
+            .values(status=SENDING, started_at=wall, progress_at=wall)  # first edit: handler
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
@@ -139,7 +147,7 @@ async def confirm(session: AsyncSession, broadcast_id: int, actor_id: int) -> Br
             session,
             key=f"{BROADCAST}:{broadcast.id}",
             kind=BROADCAST,
-            now=now.replace(tzinfo=dt.UTC),
+            now=now,
             recipients=recipients(broadcast.scope, district_id),
             payload=payload,
         )
@@ -186,6 +194,25 @@ async def cancel(session: AsyncSession, broadcast_id: int, actor_id: int) -> Bro
             after=_summary(broadcast),
         )
     return broadcast
+
+
+async def cancelled_notices(session: AsyncSession, notice_ids: set[int]) -> set[int]:
+    """Those of `notice_ids` whose broadcast was stopped."""
+    query = select(Broadcast.notice_id).where(
+        Broadcast.notice_id.in_(sorted(notice_ids)), Broadcast.status == CANCELLED
+    )
+    return set(await session.scalars(query))
+
+
+async def mark_cancelled(session: AsyncSession, delivery_ids: Sequence[int]) -> None:
+    """Claimed deliveries of a stopped broadcast that were never sent. Commits."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == outbox.SENDING)
+        .values(status=DELIVERY_CANCELLED, error="broadcast cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
 
 
 def _summary(broadcast: Broadcast) -> dict[str, Any]:

@@ -142,7 +142,7 @@ async def send_broadcast(update: Update, context: BotContext) -> None:
     query = update.callback_query
     async with context.db() as session:
         broadcast = await broadcasts.confirm(
-            session, _broadcast_id(update), update.effective_user.id
+            session, _broadcast_id(update), update.effective_user.id, context.state.clock()
         )
     if broadcast is None:
         await query.answer(context._("This broadcast was already sent or cancelled."))
