@@ -16,6 +16,7 @@ from bot.config import LANGUAGES, Settings
 from bot.context import AppState, BotContext, PerChatUpdateProcessor, baku_now
 from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
+from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.retry import RetryingRequest
 from bot.search import Entry, SearchIndex
 from db import queries
@@ -79,18 +80,24 @@ def build_application(
         .post_stop(_stop)
         .post_shutdown(_close)
     )
+    # every Bot API call goes through MeteredRequest, which counts sent/failed/throttled;
+    # 256 connections is what PTB's builder would have given HTTPXRequest itself
+    metrics = Metrics()
+    # (over HTTP, 5xx answers and time-outs are retried a bounded number of times: bot.retry)
+    transport = request or RetryingRequest(HTTPXRequest(connection_pool_size=256))
+    builder = builder.request(MeteredRequest(transport, metrics))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:  # over HTTP, 5xx answers and time-outs are retried a bounded number of times
-        builder = builder.request(RetryingRequest(HTTPXRequest(connection_pool_size=256)))
+        builder = builder.get_updates_request(request)
     application = builder.build()
     state: AppState = application.bot_data
     state.settings = settings
     state.clock = clock
+    state.metrics = metrics
     application.add_handler(start.PRE_HANDLER, group=-1)
     for feature in FEATURES:
         application.add_handlers(feature.HANDLERS)
     application.add_error_handler(fallback.on_error)
+    instrument(application, metrics)  # handler latency, update counts, one log line each
     return application
 
 

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -79,7 +78,10 @@ async def export_file(settings: Settings, path: Path) -> str:
 def _run(settings: Settings) -> int:
     from telegram import Update
 
+    from bot import logs
     from bot.app import build_application
+
+    logs.configure()  # one JSON line per event (bot.logs)
 
     if not settings.telegram_bot_token:
         print(
@@ -89,20 +91,19 @@ def _run(settings: Settings) -> int:
         )
         return 2
     if settings.webhook_url and not settings.webhook_secret:
-        print("returnbot run: WEBHOOK_URL needs WEBHOOK_SECRET.", file=sys.stderr)
+        print(
+            "returnbot run: WEBHOOK_URL is set but WEBHOOK_SECRET is not. Set WEBHOOK_SECRET "
+            "(1-256 characters A-Z, a-z, 0-9, _ and -): Telegram sends it with every update, "
+            "and requests without it are refused.",
+            file=sys.stderr,
+        )
         return 2
     asyncio.run(prepare_database(settings))
     application = build_application(settings)
     if settings.webhook_url:
-        host, port = settings.listen_host_port
-        application.run_webhook(
-            listen=host,
-            port=port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        from bot.web import serve
+
+        asyncio.run(serve(application, settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
@@ -132,12 +133,23 @@ def _qr(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _health(settings: Settings) -> int:
+    from bot.web import check_health
+
+    healthy, detail = asyncio.run(check_health(settings))
+    print(f"returnbot health: {detail}", file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="returnbot", description="Housing and caravan schedules for returning families."
     )
     commands = main.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate, load the dataset if empty, serve Telegram")
+    commands.add_parser(
+        "health", help="exit 0 when /healthz (webhook mode) or the database (polling) answers"
+    )
     chat = commands.add_parser("chat", help="talk to the bot's handlers in the terminal")
     chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
     chat.add_argument("--user-id", type=int, default=1, help="your Telegram user id")
@@ -180,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(settings)
     if args.command == "chat":
         return _chat(settings, args)
+    if args.command == "health":
+        return _health(settings)
     if args.command == "qr":
         return _qr(settings, args)
     if args.command == "db":

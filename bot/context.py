@@ -18,6 +18,7 @@ from bot.search import SearchIndex
 
 if TYPE_CHECKING:
     from bot.delivery import DeliveryWorker
+    from bot.metrics import Metrics
 
 BAKU = ZoneInfo("Asia/Baku")
 
@@ -36,6 +37,7 @@ class AppState:
         self.translators: dict[str, Translator]
         self.search: SearchIndex
         self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
+        self.metrics: Metrics  # counters and gauges of GET /metrics (bot.metrics)
         self.clock: Callable[[], dt.datetime] = baku_now
         # user id → language, so that an update costs no query once its sender is known
         self.languages: LRUCache[int, str] = LRUCache(maxsize=100_000)
