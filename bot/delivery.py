@@ -165,6 +165,7 @@ class DeliveryWorker:
         self._renewed = time.monotonic()
         self._progress_task: asyncio.Task[None] | None = None
         self._progress_checked = 0.0
+        self._cancel_checked = 0.0
         self._shown: dict[int, str] = {}  # broadcast → the progress text this worker showed
 
     # ---------------------------------------------------------------- life cycle
@@ -237,12 +238,9 @@ class DeliveryWorker:
             return 0
 
     async def _idle(self, seconds: float) -> None:
-        waits: list[Awaitable[object]] = [self._wake.wait(), *self._sending]
-        tasks = [asyncio.ensure_future(w) for w in waits]
-        try:
-            await asyncio.wait(tasks, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            tasks[0].cancel()
+        """Wait for new work, room for a batch (see `_finished`), or `seconds`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
         self._wake.clear()
 
     async def _shutdown(self) -> None:
@@ -293,6 +291,8 @@ class DeliveryWorker:
 
     def _finished(self, task: asyncio.Task[Outcome]) -> None:
         self._sending.discard(task)
+        if len(self._sending) <= CONCURRENCY // 2:  # room for a batch: record, claim more
+            self._wake.set()
         if not task.cancelled() and task.exception() is None:
             self._outcomes.append(task.result())
         elif not task.cancelled():
@@ -335,11 +335,15 @@ class DeliveryWorker:
             self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
 
     async def _refresh_cancelled(self) -> None:
-        """Which held broadcasts an admin stopped (in this process or another)."""
+        """Which held broadcasts an admin stopped (in this process or another); looked up
+        at most every TICK."""
         notices = set(self._held_notices.values())
         if not notices:
             self._cancelled = set()
             return
+        if time.monotonic() - self._cancel_checked < TICK:
+            return
+        self._cancel_checked = time.monotonic()
         async with self.state.db() as session:
             self._cancelled = await broadcasts.cancelled_notices(session, notices)
 
