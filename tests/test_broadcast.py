@@ -221,6 +221,11 @@ async def test_non_admin_and_forged_buttons_send_nothing(database_url):
         assert "only for admins" in refusal["text"]
         assert "only for admins" in (await intruder.say("/stats"))["text"]
 
+        assert "Usage" in (await preview(bot, "/broadcast"))["text"]
+        assert "Usage" in (await preview(bot, "/broadcast Nowhereville hello"))["text"]
+        nobody = await preview(bot, "/broadcast Qirmizi Bazar\nThe caravan is late")
+        assert "no active user follows Qirmizi Bazar (Khojavand district)" in nobody["text"]
+        assert not buttons(nobody)
         shown = await preview(bot, "/broadcast all Real news")
         data = button(shown, "✅")["callback_data"]
         menu = await bot.chat(22_002, "en").say("/start")
