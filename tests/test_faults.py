@@ -148,6 +148,7 @@ async def test_terminated_postgres_connections_are_replaced_unnoticed(running_bo
 # ---------------------------------------------------------------- the Bot API
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_bot_api_5xx_is_retried_and_the_answer_arrives(
     running_bot: RunningBot, fast_retries: None
 ):

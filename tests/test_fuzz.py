@@ -23,14 +23,22 @@ from sqlalchemy import func, select
 from bot import callbacks as cb
 from bot.fake_api import FakeBotAPI, utf16_len
 from db import queries
-from db.models import Admin, AuditEntry, Caravan, ErrorWatcher, HousingReport, Subscription
+from db.models import (
+    Admin,
+    AuditEntry,
+    Broadcast,
+    Caravan,
+    ErrorWatcher,
+    HousingReport,
+    Subscription,
+)
 from handlers.common import place_query
 from tests.conftest import Clock, RunningBot, serve_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 FUZZ = settings(
-    max_examples=80,
+    max_examples=60,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -197,7 +205,7 @@ async def test_the_fake_api_rejects_malformed_html(fuzzed: Fuzzed):
     assert status == 200
 
 
-@FUZZ
+@settings(FUZZ, max_examples=80)
 @given(text=MESSAGE_TEXT, data=st.data())
 async def test_any_text_is_answered_with_valid_escaped_html(fuzzed: Fuzzed, text: str, data):
     text = telegram_text(text)
@@ -260,7 +268,7 @@ async def test_commands_with_any_arguments_are_answered(
     assert replies(calls, user_id), f"no answer to {text!r}"
 
 
-@FUZZ
+@settings(FUZZ, max_examples=30)
 @given(
     payload=st.one_of(
         st.from_regex(r"[sd]_[A-Za-z0-9_-]{0,60}", fullmatch=True),
@@ -292,6 +300,7 @@ async def database_state(fuzzed: Fuzzed) -> dict[str, Any]:
             "audit": await session.scalar(select(func.count()).select_from(AuditEntry)),
             "caravans": await session.scalar(select(func.count()).select_from(Caravan)),
             "housing": await session.scalar(select(func.count()).select_from(HousingReport)),
+            "broadcasts": await session.scalar(select(func.count()).select_from(Broadcast)),
         }
 
 
