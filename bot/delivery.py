@@ -275,7 +275,13 @@ class DeliveryWorker:
             if not ids:
                 return 0
             self._held.update(ids)
-            deliveries = await outbox.load_deliveries(session, ids)
+            try:
+                deliveries = await outbox.load_deliveries(session, ids)
+            except Exception:
+                self._held.difference_update(ids)
+                with contextlib.suppress(Exception):  # else their lease runs out
+                    await outbox.release(session, ids)
+                raise
         for delivery in deliveries:
             if delivery.notice.kind == broadcasts.BROADCAST:
                 self._held_notices[delivery.id] = delivery.notice_id
@@ -358,6 +364,15 @@ class DeliveryWorker:
     # ---------------------------------------------------------------- sending
 
     async def _deliver(self, delivery: Delivery) -> Outcome:
+        """Send one delivery; a bug in composing or sending it is logged and the delivery
+        retried later (bounded), so its claim is always given back."""
+        try:
+            return await self._attempt(delivery)
+        except Exception as error:
+            log.exception("delivery %s: unexpected error", delivery.id)
+            return Outcome(delivery, outbox.PENDING, f"unexpected error: {error!r}")
+
+    async def _attempt(self, delivery: Delivery) -> Outcome:
         """Send one delivery (waiting for its chat and for a slot); how it ended."""
         state = self.state
         notice = delivery.notice
