@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -341,3 +342,20 @@ class Broadcast(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     progress_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last progress edit
+
+
+class PendingAction(Base):
+    """An admin action waiting for its ✅ (a preview's data, or a dataset file's bytes), kept
+    in the database rather than in one process's memory, so that any webhook replica, also
+    after a restart, can honour the press. The button carries only the random `token`; only
+    `user_id`, who created it, can use it, once, before `expires_at` (naive UTC)."""
+
+    __tablename__ = "pending_actions"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # an uploaded file, ≤ 5 MB
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

@@ -8,12 +8,13 @@ taken back; a typo in a date or a count (`/addcaravan 2026-12-02` for `2026-12-2
 exactly what a preview catches. Admin additions and removals act at once (nobody outside is
 told), and like everything else are written to the audit log.
 
-What a ✅ button does is kept on the server, in the pressing admin's own `user_data`, under a
-random token with a lifetime; the button carries only that token. A press is honoured only
-when the presser is (still) an admin and the token is one of *their* pending actions, and
-only once; the ids in it are looked up again and the values re-validated. A forged or
-replayed press does nothing (and `require_admin` logs a non-admin's). Pending actions live in
-memory: after a restart, or on another replica, the admin is asked to send the command again.
+What a ✅ button does is kept on the server, in the database (`db.pending`), under a random
+token with a lifetime; the button carries only that token. A press is honoured only when the
+presser is (still) an admin and the token is one of *their* pending actions, and only once
+(the token is consumed atomically, so two replicas receiving the same press cannot both act);
+the ids in it are looked up again and the values re-validated. A forged or replayed press
+does nothing (and `require_admin` logs a non-admin's). Being in the database, a pending
+action survives a restart and works on whichever webhook replica the press reaches.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +35,7 @@ from bot.cards import escape
 from bot.context import BotContext
 from bot.i18n import _
 from db import admins, editing, queries
+from db import pending as pending_store
 from db.models import Settlement
 from handlers.common import find_place, place_query, show
 from handlers.guard import require_admin
@@ -51,9 +51,13 @@ DEADLINE_YEARS_AHEAD = 15
 MAX_CHOICES = 10
 CARAVAN_LIST = 15
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
-PENDING_KEY = "admin_pending"
-PENDING_TTL = 3600.0  # seconds a ✅ button stays valid
+PENDING_TTL = dt.timedelta(hours=1)  # how long a ✅ button stays valid
 MAX_PENDING = 20  # per admin; the oldest are dropped
+# what a ✅ can do; stored as `admin:<kind>`, and `admin:pick` while the place is ambiguous
+ACTION_KINDS = ("addcaravan", "sethousing", "editcaravan", "cancelcaravan")
+CONFIRMABLE = tuple(f"admin:{kind}" for kind in ACTION_KINDS)
+PICKING = "admin:pick"
+STORED_KINDS = (*CONFIRMABLE, PICKING)
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _YEAR = re.compile(r"\d{4}")
@@ -232,34 +236,39 @@ def caravan_id(args: list[str]) -> int | None:
 
 @dataclass
 class Pending:
-    """An action waiting for ✅, kept in the admin's own user_data."""
+    """An action waiting for ✅ (or for the choice of a place), kept in `pending_actions`.
+    `data` holds only JSON values: dates as ISO strings, ids and counts as numbers."""
 
     kind: str  # addcaravan | sethousing | editcaravan | cancelcaravan | list
     data: dict[str, Any]
-    created: float = field(default_factory=time.monotonic)
     choices: list[str] = field(default_factory=list)  # slugs, while the place is ambiguous
 
 
-def _store(context: BotContext) -> dict[str, Pending]:
-    store: dict[str, Pending] = context.user_data.setdefault(PENDING_KEY, {})
-    now = time.monotonic()
-    for token in [t for t, p in store.items() if now - p.created > PENDING_TTL]:
-        del store[token]
-    return store
+async def remember(update: Update, context: BotContext, pending: Pending) -> str:
+    """Store `pending` for the admin who sent the update; returns the token for its buttons."""
+    return await pending_store.put(
+        context.db,
+        _actor(update),
+        PICKING if pending.choices else f"admin:{pending.kind}",
+        {"kind": pending.kind, "data": pending.data, "choices": pending.choices},
+        now=context.state.clock(),
+        ttl=PENDING_TTL,
+        keep=MAX_PENDING,
+        group=STORED_KINDS,
+    )
 
 
-def remember(context: BotContext, pending: Pending) -> str:
-    store = _store(context)
-    while len(store) >= MAX_PENDING:
-        del store[next(iter(store))]
-    token = secrets.token_hex(6)
-    store[token] = pending
-    return token
-
-
-def recall(context: BotContext, token: str, *, pop: bool) -> Pending | None:
-    store = _store(context)
-    return store.pop(token, None) if pop else store.get(token)
+async def recall(
+    update: Update, context: BotContext, token: str, kinds: tuple[str, ...]
+) -> Pending | None:
+    """Consume the presser's own pending action `token` of one of `kinds`, once."""
+    taken = await pending_store.take(
+        context.db, token, _actor(update), kinds, now=context.state.clock()
+    )
+    if taken is None:
+        return None
+    payload = taken.payload
+    return Pending(payload["kind"], dict(payload["data"]), list(payload["choices"]))
 
 
 # ------------------------------------------------------------------ replies
@@ -364,7 +373,7 @@ async def _with_settlement(
     found = await find_place(context, text)
     if found.settlement is not None:
         pending.data["slug"] = found.settlement.slug
-        await _preview(update, context, remember(context, pending))
+        await _preview(update, context, pending)
         return
     candidates: list[Settlement] = list(found.settlements)
     for district in [found.district, *found.districts]:
@@ -394,14 +403,13 @@ async def _with_settlement(
         )
     unique = list({s.slug: s for s in candidates}.values())[:MAX_CHOICES]
     pending.choices = [s.slug for s in unique]
-    token = remember(context, pending)
+    token = await remember(update, context, pending)
     await show(update, context, message, admin_cards.pick_keyboard(token, unique, context.tr))
 
 
-async def _preview(update: Update, context: BotContext, token: str) -> None:
-    """Show what the pending action will do, with ✅ and ↩️ (or the list it asked for)."""
-    pending = recall(context, token, pop=False)
-    assert pending is not None
+async def _preview(update: Update, context: BotContext, pending: Pending) -> None:
+    """Show what the pending action will do, with ✅ and ↩️ (or the list it asked for); the
+    action is stored only when its preview is shown."""
     tr, data = context.tr, pending.data
     async with context.db() as session:
         if pending.kind == "sethousing":
@@ -409,11 +417,9 @@ async def _preview(update: Update, context: BotContext, token: str) -> None:
         else:
             settlement = await queries.settlement(session, data["slug"])
         if settlement is None:
-            recall(context, token, pop=True)
             await show(update, context, context._("That settlement no longer exists."))
             return
         if pending.kind == "list":
-            recall(context, token, pop=True)
             caravans = await editing.caravans_of(session, settlement.id, CARAVAN_LIST)
             text, markup = admin_cards.caravan_list(settlement, caravans, tr)
             await show(update, context, text, markup)
@@ -431,6 +437,7 @@ async def _preview(update: Update, context: BotContext, token: str) -> None:
                 settlement, before, _figures(data), context.today, tr
             )
             confirm = context._("Save the figures")
+    token = await remember(update, context, pending)
     await show(update, context, text, admin_cards.confirm_keyboard(token, confirm, tr))
 
 
@@ -502,7 +509,7 @@ async def edit_caravan(update: Update, context: BotContext) -> None:
         await _usage(update, context, "editcaravan", error)
         return
     data = {"id": target, **{k: v.isoformat() if k == "date" else v for k, v in values.items()}}
-    token = remember(context, Pending("editcaravan", data))
+    token = await remember(update, context, Pending("editcaravan", data))
     text = admin_cards.edit_preview(caravan, values, context.tr)
     markup = admin_cards.confirm_keyboard(token, context._("Save the correction"), context.tr)
     await show(update, context, text, markup)
@@ -529,7 +536,7 @@ async def _cancel_preview(update: Update, context: BotContext, target: int) -> N
     if caravan is None:
         await _reply(update, context._("There is no caravan #{id}.").format(id=target))
         return
-    token = remember(context, Pending("cancelcaravan", {"id": target}))
+    token = await remember(update, context, Pending("cancelcaravan", {"id": target}))
     markup = admin_cards.confirm_keyboard(token, context._("Cancel the caravan"), context.tr)
     await _reply_markup(update, admin_cards.cancel_preview(caravan, context.tr), markup)
 
@@ -567,14 +574,14 @@ async def pick_place(update: Update, context: BotContext) -> None:
         return
     _prefix, argument = cb.parse(update.callback_query.data)
     token, _dot, index = argument.partition(".")
-    pending = recall(context, token, pop=False)
+    pending = await recall(update, context, token, (PICKING,))
     if pending is None or int(index) >= len(pending.choices):
         await _expired(update, context)
         return
     pending.data["slug"] = pending.choices[int(index)]
     pending.choices = []
     await update.callback_query.answer()
-    await _preview(update, context, token)
+    await _preview(update, context, pending)  # stored again, under a new token
 
 
 async def abort(update: Update, context: BotContext) -> None:
@@ -582,7 +589,7 @@ async def abort(update: Update, context: BotContext) -> None:
     if not await require_admin(update, context):
         return
     _prefix, token = cb.parse(update.callback_query.data)
-    recall(context, token, pop=True)
+    await recall(update, context, token, STORED_KINDS)
     await update.callback_query.answer()
     await show(update, context, "↩️ " + context._("Cancelled. Nothing was changed."))
 
@@ -601,7 +608,7 @@ async def confirm(update: Update, context: BotContext) -> None:
     if not await require_admin(update, context):
         return
     _prefix, token = cb.parse(update.callback_query.data)
-    pending = recall(context, token, pop=True)
+    pending = await recall(update, context, token, CONFIRMABLE)
     if pending is None or pending.kind not in _ACTIONS or pending.choices:
         await _expired(update, context)
         return
@@ -675,6 +682,13 @@ async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, 
         caravan = await editing.caravan(session, target)
         if caravan is None:
             await show(update, context, context._("There is no caravan #{id}.").format(id=target))
+            return
+        try:  # the caravan may have been edited since the preview
+            check_counts(
+                values.get("families", caravan.families), values.get("people", caravan.people)
+            )
+        except ArgError as error:
+            await _usage(update, context, "editcaravan", error)
             return
         before = editing.caravan_fields(caravan)
         await editing.edit_caravan(session, caravan, values, context.state.clock())

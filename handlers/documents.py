@@ -1,23 +1,22 @@
 """Admins send a dataset file (.yaml, .csv or .xlsx) as a document: the bot answers with
 what importing it would change, and ✅ Apply / Cancel.
 
-Nothing is written before ✅. The file waits on the server, in the sending admin's own
-`user_data` under a random token for PENDING_TTL; the button carries only that token. On ✅
-the admin check runs again, the file is parsed and validated again and applied in one
-transaction together with its audit entry, and the search index is rebuilt. A press by
-anyone else, a replayed or a forged one finds no file and does nothing. Pending files live in
-memory: after a restart, or on another replica, the admin is asked to send the file again.
+Nothing is written before ✅. The file waits on the server, in the database (`db.pending`,
+shared by every replica and kept over a restart) under a random token for PENDING_TTL, bound
+to the admin who sent it; the button carries only that token. On ✅ the admin check runs
+again, the token is consumed atomically (two replicas receiving the same press cannot both
+import), the file is parsed and validated again and applied in one transaction together with
+its audit entry, and the search index is rebuilt. A press by anyone else, a replayed or a
+forged one finds no file and does nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
-import secrets
-import time
 from collections import Counter
-from dataclasses import dataclass, field
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -29,14 +28,15 @@ from bot.context import BotContext
 from bot.i18n import Translator, _
 from db import admins, diff, tabular
 from db import dataset as datasets
+from db import pending as pending_store
 from handlers.common import show
 from handlers.guard import require_admin
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024  # a dataset is some 30 KB; 5 MB leaves room for any real one
-PENDING_KEY = "pending_imports"
-PENDING_TTL = 900.0  # seconds a ✅ Apply button stays valid
+PENDING_KIND = "import"
+PENDING_TTL = dt.timedelta(minutes=15)  # how long a ✅ Apply button stays valid
 MAX_PENDING = 3  # files per admin kept at once; the oldest is dropped
 MESSAGE_LIMIT = 3500  # characters per message, under Telegram's 4096 with room for tags
 MAX_PARTS = 3  # messages of one diff; longer diffs are cut (the CLI's --dry-run lists all)
@@ -57,31 +57,18 @@ CHANGE_LABELS = {
 }
 
 
-@dataclass
-class PendingImport:
-    """A file an admin sent, waiting for ✅ Apply."""
-
-    name: str
-    data: bytes
-    created: float = field(default_factory=time.monotonic)
-
-
-def _pending(context: BotContext) -> dict[str, PendingImport]:
-    """The admin's pending files, the expired ones dropped."""
-    store: dict[str, PendingImport] = context.user_data.setdefault(PENDING_KEY, {})
-    now = time.monotonic()
-    for token in [t for t, p in store.items() if now - p.created > PENDING_TTL]:
-        del store[token]
-    return store
-
-
-def _remember(context: BotContext, pending: PendingImport) -> str:
-    store = _pending(context)
-    while len(store) >= MAX_PENDING:
-        del store[next(iter(store))]
-    token = secrets.token_hex(6)
-    store[token] = pending
-    return token
+async def _remember(context: BotContext, user_id: int, name: str, data: bytes) -> str:
+    """Keep the file for ✅ Apply; returns the token its buttons carry."""
+    return await pending_store.put(
+        context.db,
+        user_id,
+        PENDING_KIND,
+        {"name": name},
+        data=data,
+        now=context.state.clock(),
+        ttl=PENDING_TTL,
+        keep=MAX_PENDING,
+    )
 
 
 # ------------------------------------------------------------------ composing the replies
@@ -206,7 +193,7 @@ async def receive_document(update: Update, context: BotContext) -> None:
         text = _("{file}: the data already matches this file; there is nothing to import.")
         await message.reply_text(text.format(file=escape(name)), parse_mode=ParseMode.HTML)
         return
-    token = _remember(context, PendingImport(name, data))
+    token = await _remember(context, update.effective_user.id, name, data)
     parts = diff_messages(changes, name, context.tr)
     for part in parts[:-1]:
         await message.reply_text(part, parse_mode=ParseMode.HTML)
@@ -223,8 +210,13 @@ async def apply_import(update: Update, context: BotContext) -> None:
         return
     _ = context._
     parsed = cb.parse(query.data)
-    pending = _pending(context).pop(parsed[1], None) if parsed else None
-    if pending is None:
+    actor = update.effective_user.id
+    pending = None
+    if parsed:
+        pending = await pending_store.take(
+            context.db, parsed[1], actor, (PENDING_KIND,), now=context.state.clock()
+        )
+    if pending is None or pending.data is None:
         await query.answer(
             _("This import has expired. Please send the file again."), show_alert=True
         )
@@ -233,31 +225,31 @@ async def apply_import(update: Update, context: BotContext) -> None:
     if parsed[0] == cb.IMPORT_CANCEL:
         await show(update, context, "↩️ " + _("Import cancelled; nothing was changed."))
         return
-    actor = update.effective_user.id
+    name, data = pending.payload["name"], pending.data
     try:
-        dataset = await asyncio.to_thread(tabular.parse_bytes, pending.data, pending.name)
+        dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
         async with context.db() as session, session.begin():
             report = await datasets.apply_dataset(session, dataset)
             admins.audit(
                 session,
                 actor,
                 "import",
-                pending.name,
+                name,
                 after={
-                    "file": pending.name,
-                    "sha256": hashlib.sha256(pending.data).hexdigest(),
+                    "file": name,
+                    "sha256": hashlib.sha256(data).hexdigest(),
                     "changes": dict(sorted(report.items())),
                 },
             )
     except datasets.DatasetError as error:
         await show(update, context, error_message(error, context.tr))
         return
-    log.info("admin %s imported %s: %s", actor, pending.name, ", ".join(report.lines()))
+    log.info("admin %s imported %s: %s", actor, name, ", ".join(report.lines()))
     from bot.app import refresh_search  # bot.app imports this module
 
     await refresh_search(context.state)
     lines = [
-        "✅ " + _("Imported {file}.").format(file=f"<b>{escape(pending.name)}</b>"),
+        "✅ " + _("Imported {file}.").format(file=f"<b>{escape(name)}</b>"),
         *(count_lines(report, context.tr) or [_("The data already matched the file.")]),
     ]
     await show(update, context, "\n".join(lines))
