@@ -95,7 +95,7 @@ async def test_calendar_button_on_a_card_sends_the_upcoming_caravans(early_bot):
 
 
 async def test_calendar_command_for_a_district_and_without_upcoming_caravans(sqlite_url):
-    async with serve_bot(FakeBotAPI(), sqlite_url, Clock(Clock().now)) as bot:  # after all
+    async with serve_bot(FakeBotAPI(), sqlite_url, Clock()) as bot:  # after every caravan
         chat = bot.chat(language="az")
         mark = len(bot.api.calls)
         reply = await chat.say("/calendar Sos")
