@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db import outbox
 from db.models import (
@@ -54,34 +54,47 @@ async def settlement_counts(session: AsyncSession) -> dict[int, int]:
     return {district_id: n for district_id, n in await session.execute(query)}
 
 
+# Many-to-one relations are joined into the main query; collections come in one SELECT
+# each (selectin), whatever the number of places loaded.
+_DISTRICT_LOAD = (selectinload(District.settlements), joinedload(District.region))
+_SETTLEMENT_LOAD = (
+    joinedload(Settlement.district).joinedload(District.region),
+    selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+    selectinload(Settlement.caravans),
+)
+
+
 async def district(session: AsyncSession, slug: str) -> District | None:
     """A district with its region and settlements."""
-    query = (
-        select(District)
-        .where(District.slug == slug)
-        .options(selectinload(District.settlements), selectinload(District.region))
-    )
+    query = select(District).where(District.slug == slug).options(*_DISTRICT_LOAD)
     return await session.scalar(query)
+
+
+async def districts_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, District]:
+    """Several districts as `district()` loads them, in one round of queries."""
+    if not slugs:
+        return {}
+    query = select(District).where(District.slug.in_(slugs)).options(*_DISTRICT_LOAD)
+    return {d.slug: d for d in await session.scalars(query)}
 
 
 async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
     """A settlement with everything its card shows, in one round of queries."""
-    query = (
-        select(Settlement)
-        .where(Settlement.slug == slug)
-        .options(
-            selectinload(Settlement.district).selectinload(District.region),
-            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
-            selectinload(Settlement.caravans),
-        )
-    )
+    query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
     return await session.scalar(query)
 
 
+async def settlements_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Settlement]:
+    """Several settlements as `settlement()` loads them, in one round of queries (not one
+    per place: a search with six candidates costs what a single card costs)."""
+    if not slugs:
+        return {}
+    query = select(Settlement).where(Settlement.slug.in_(slugs)).options(*_SETTLEMENT_LOAD)
+    return {s.slug: s for s in await session.scalars(query)}
+
+
 def _caravans_query(settlement_slug: str | None, district_slug: str | None) -> Select:
-    query = select(Caravan).options(
-        selectinload(Caravan.settlement).selectinload(Settlement.district)
-    )
+    query = select(Caravan).options(joinedload(Caravan.settlement).joinedload(Settlement.district))
     if settlement_slug or district_slug:
         query = query.join(Caravan.settlement)
     if settlement_slug:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -85,16 +86,28 @@ async def find_place(context: BotContext, text: str) -> Found:
             else:
                 found.district = await queries.district(session, slug)
             return found
-        for match in candidates:
-            kind, _, slug = match.key.partition(":")
-            if kind == "settlement":
-                if (settlement := await queries.settlement(session, slug)) is not None:
-                    found.settlements.append(settlement)
-            elif (district := await queries.district(session, slug)) is not None:
-                found.districts.append(district)
+        found.settlements, found.districts = await _places(session, [m.key for m in candidates])
     if not candidates:
         found.suggestions = [m.key for m in index.suggest(text)]
     return found
+
+
+async def _places(
+    session: AsyncSession, keys: list[str]
+) -> tuple[list[Settlement], list[District]]:
+    """The settlements and districts of search keys ("settlement:<slug>"…), in the keys'
+    order, loaded in one round of queries rather than one per place."""
+    pairs = [key.partition(":")[::2] for key in keys]
+    settlements = await queries.settlements_by_slug(
+        session, [slug for kind, slug in pairs if kind == "settlement"]
+    )
+    districts = await queries.districts_by_slug(
+        session, [slug for kind, slug in pairs if kind == "district"]
+    )
+    return (
+        [settlements[slug] for kind, slug in pairs if kind == "settlement" and slug in settlements],
+        [districts[slug] for kind, slug in pairs if kind == "district" and slug in districts],
+    )
 
 
 async def show_search_outcome(update: Update, context: BotContext, text: str, found: Found) -> None:
@@ -107,14 +120,8 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         markup = cards.choices_keyboard(found.settlements, found.districts, context.tr)
         await show(update, context, message, markup)
         return
-    settlements, districts = [], []
     async with context.db() as session:
-        for key in found.suggestions:
-            kind, _sep, slug = key.partition(":")
-            if kind == "settlement" and (s := await queries.settlement(session, slug)):
-                settlements.append(s)
-            elif kind == "district" and (d := await queries.district(session, slug)):
-                districts.append(d)
+        settlements, districts = await _places(session, found.suggestions)
     lines = [
         _("I could not find a settlement or district called “{query}”.").format(
             query=escape(text[:100])
