@@ -7,7 +7,7 @@ another process) and a SQLite file holding N synthetic users:
   in process; a notice with one delivery per user is written through `db.outbox.add_notice`
   (INSERT … SELECT, as a caravan announcement is) and the worker sends it;
 - baseline: `telegram.Bot.send_message` in a loop over the same chats, the same text, with
-  the worker's concurrency (one send at a time).
+  the worker's concurrency (`bot.delivery.CONCURRENCY` sends in flight).
 
 Unthrottled: `BROADCAST_RATE` 1,000,000, no flood limit; goal ≥ 0.8× the baseline's rate.
 Throttled: the fake API refuses more than 30 sendMessage per second (429 `retry_after`),
@@ -201,6 +201,13 @@ def run_worker(
     return result
 
 
+def _worker_concurrency() -> int:
+    """Sends the DeliveryWorker keeps in flight (1 for an engine without the setting)."""
+    from bot import delivery
+
+    return int(getattr(delivery, "CONCURRENCY", 1))
+
+
 def throughput(times: list[float], count: int) -> float:
     """Sends per second from the first to the `count`-th send."""
     times = times[:count]
@@ -237,13 +244,14 @@ def unthrottled(folder: Path, recipients: int, timeout: float) -> tuple[float, f
             rate=1_000_000,
             send=recipients,
             seconds=timeout,
+            concurrency=_worker_concurrency(),
         )
     ours_rate = throughput(ours["server"]["send_times"], recipients)
     raw_rate = throughput(raw["server"]["send_times"], recipients)
     print(
         f"unthrottled, {recipients} recipients: returnbot {ours['server']['sends']} sent at "
         f"{ours_rate:.1f}/s (enqueued in {ours['enqueue_seconds']:.2f} s); raw PTB loop "
-        f"{raw['server']['sends']} sent at {raw_rate:.1f}/s"
+        f"{raw['server']['sends']} sent at {raw_rate:.1f}/s, {_worker_concurrency()} in flight"
     )
     ratio = ours_rate / raw_rate if raw_rate else 0.0
     complete = ours["server"]["sends"] >= recipients
@@ -309,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result), flush=True)
         return 0
     if args.quick:
-        args.recipients, args.limited_seconds, args.timeout = 150, 2.5, 60.0
+        args.recipients, args.limited_seconds, args.timeout = 100, 2.5, 120.0
     with workdir() as folder:
         unthrottled(folder, args.recipients, args.timeout)
         throttled(folder, args.limited_seconds)

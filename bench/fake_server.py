@@ -51,6 +51,7 @@ class State:
         self.handed = 0
         self.replied = 0
         self.extra_replies = 0
+        self.errors = 0  # replies that say "something went wrong" (start with ⚠️)
         self.first_handout: float | None = None
         self.last_reply: float | None = None
         self.latencies: dict[str, list[float]] = {}
@@ -132,6 +133,7 @@ class State:
             "handed": self.handed,
             "replied": self.replied,
             "extra_replies": self.extra_replies,
+            "errors": self.errors,
             "first_handout": self.first_handout,
             "last_reply": self.last_reply,
             "latencies": self.latencies,
@@ -233,10 +235,12 @@ def make_app(state: State) -> web.Application:
                 )
             state.sends.append(now)
         if method in REPLY_METHODS:
+            state.errors += str(values.get("text", "")).startswith("⚠")
             state.reply(chat_id)
             return _ok(message(chat_id, values))
         if method == "answercallbackquery":
             if values.get("text"):
+                state.errors += str(values["text"]).startswith("⚠")
                 state.reply(state.callback_chats.get(values.get("callback_query_id")))
             state.callback_chats.pop(values.get("callback_query_id"), None)
             return _ok(True)

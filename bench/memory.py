@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
     args = parser.parse_args(argv)
     if args.quick:
-        args.small, args.large, args.deliver, args.timeout = 100, 1000, 20, 60.0
+        args.small, args.large, args.deliver, args.timeout = 100, 1000, 20, 120.0
     with workdir() as folder:
         small = peak(folder, args.small, args.deliver, args.timeout)
         large = peak(folder, args.large, args.deliver, args.timeout)

@@ -121,15 +121,30 @@ def run_bot(
     kinds: list[str],
     window: int,
     timeout: float,
+    py_spy: Path | None = None,
 ) -> dict[str, Any]:
-    """Serve `updates` to the bot started by `command` until all are answered (or timeout)."""
+    """Serve `updates` to the bot started by `command` until all are answered (or timeout);
+    with `py_spy`, sample the bot's on-CPU stacks into that file (py-spy's raw format)."""
     with FakeServer(window=window) as server:
         server.add_updates(updates, kinds)
         bot = start_process(command, bot_env(server, database), folder / f"{label}.log")
+        spy = None
+        if py_spy is not None:
+            spy_command = [
+                str(Path(PYTHON).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(bot.pid),
+                "--format",
+                "raw",
+            ]
+            spy = start_process([*spy_command, "-o", str(py_spy)], {}, folder / "py-spy.log")
         try:
             figures = server.wait(lambda s: s["replied"] >= len(updates), timeout)
         finally:
             stop_process(bot, timeout=180)
+            if spy is not None:
+                spy.wait(60)
     elapsed = (figures["last_reply"] or 0) - (figures["first_handout"] or 0)
     figures["elapsed"] = elapsed
     figures["rate"] = figures["replied"] / elapsed if elapsed > 0 else 0.0
@@ -139,7 +154,7 @@ def run_bot(
 def report(label: str, figures: dict[str, Any], total: int) -> None:
     print(
         f"{label}: {figures['replied']}/{total} updates answered in {figures['elapsed']:.1f} s"
-        f" -> {figures['rate']:.1f} updates/s"
+        f" -> {figures['rate']:.1f} updates/s; error replies: {figures['errors']}"
     )
     every = [v for values in figures["latencies"].values() for v in values]
     print(f"  all       {summary(every)}")
@@ -155,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=int, default=256, help="updates in flight at most")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
     parser.add_argument("--profile", type=Path, help="profile returnbot with pyinstrument")
+    parser.add_argument("--py-spy", type=Path, help="sample returnbot's CPU with py-spy")
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     if args.quick:
-        args.updates, args.users, args.timeout = 120, 30, 60.0
+        args.updates, args.users, args.timeout = 60, 20, 120.0
     updates, kinds = make_updates(args.updates, args.users)
     print(f"query throughput: {args.updates} updates from {args.users} users (az/en/ru)")
     with workdir() as folder:
@@ -170,10 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             command = [PYTHON, "-m", "bench.profile", str(args.profile), "bot.cli", "run"]
         ours = run_bot("returnbot", command, database, folder, updates, kinds, args.window,
-                       args.timeout)  # fmt: skip
-        if args.profile:
+                       args.timeout, args.py_spy)  # fmt: skip
+        if args.profile or args.py_spy:
             report("returnbot (profiled, slower)", ours, args.updates)
-            print(f"profile written to {args.profile}")
+            print(f"profile written to {args.profile or args.py_spy}")
             return 0
         echo = run_bot(
             "echo", [PYTHON, "-m", "bench.echo_bot"], database, folder, updates, kinds,
