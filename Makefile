@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/returnbot.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format locales extract clean
+.PHONY: run test bench lint format locales extract clean
 
 $(BIN)/returnbot: pyproject.toml
 	@echo "Setting up $(VENV) (first run only)…"
@@ -35,6 +35,14 @@ test: $(BIN)/returnbot locales
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
+
+## the benchmarks, full size (slow; not part of `make test`): see docs/benchmarks.md
+bench: $(BIN)/returnbot locales
+	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.queries
+	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.memory
 
 lint: $(BIN)/returnbot
 	$(BIN)/ruff check .
