@@ -30,6 +30,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATABASE_URL=sqlite+aiosqlite:////data/returnbot.db \
     LISTEN=0.0.0.0:8080
 
+# DejaVu: the poster captions of `returnbot qr` / `/qr` need ə, ğ, ş and Cyrillic glyphs
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin returnbot \
     && mkdir /data \
     && chown returnbot:returnbot /data

@@ -149,11 +149,17 @@ async def register_user(session: AsyncSession, user_id: int, chat_id: int, langu
     if user is None:
         user = User(id=user_id, chat_id=chat_id, language=language)
         session.add(user)
-    else:
-        user.chat_id = chat_id
-        user.blocked = False
-        if not user.language_chosen:
-            user.language = language
+        try:
+            await session.commit()
+            return user
+        except IntegrityError:  # the same newcomer's other update, on another replica, won
+            await session.rollback()
+            user = await session.get(User, user_id, populate_existing=True)
+            assert user is not None
+    user.chat_id = chat_id
+    user.blocked = False
+    if not user.language_chosen:
+        user.language = language
     await session.commit()
     return user
 

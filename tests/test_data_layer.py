@@ -103,3 +103,27 @@ def test_validation_names_the_place(path, value, expected):
     node[path[-1]] = value
     with pytest.raises(DatasetError, match=expected):
         parse_dataset(data, "x.yaml")
+
+
+async def test_newcomer_registered_on_two_replicas_at_once(database_url):
+    """A newcomer's two first updates reach two replicas: the loser of the INSERT race
+    reads the winner's row instead of failing the update."""
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as loser, sessions() as winner:
+            real_get = loser.get
+
+            async def get_then_lose_the_race(*args, **kwargs):
+                found = await real_get(*args, **kwargs)
+                if found is None:
+                    await queries.register_user(winner, 777, 777, "ru")
+                return found
+
+            loser.get = get_then_lose_the_race
+            user = await queries.register_user(loser, 777, 777, "az")
+        assert (user.id, user.language) == (777, "az")
+        async with sessions() as session:
+            assert (await queries.get_user(session, 777)).language == "az"
+    finally:
+        await engine.dispose()
