@@ -253,10 +253,9 @@ class DeliveryWorker:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
-        if self._progress_task is not None:
-            self._progress_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._progress_task
+        if self._progress_task is not None:  # a few queries and one edit: let it end
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._progress_task, STOP_TIMEOUT)
         with contextlib.suppress(Exception):  # else their lease runs out and they come back
             await self._flush()
             async with self.state.db() as session:
