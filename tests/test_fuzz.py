@@ -260,12 +260,14 @@ async def test_commands_with_any_arguments_are_answered(
 ):
     user_id, language = fuzzed.user()
     text = f"{command} {argument}".strip()
+    before = await database_state(fuzzed)
     calls = await fuzzed.exchange(
         lambda: fuzzed.api.send_text(text, user_id=user_id, language_code=language),
         sent_to(user_id),
     )
     assert not fuzzed.errors, f"unhandled error for {text!r}: {fuzzed.errors!r}"
     assert replies(calls, user_id), f"no answer to {text!r}"
+    assert await database_state(fuzzed) == before, f"{text!r} from a non-admin changed data"
 
 
 @settings(FUZZ, max_examples=30)
