@@ -57,9 +57,11 @@ async def settlement_counts(session: AsyncSession) -> dict[int, int]:
 # Many-to-one relations are joined into the main query; collections come in one SELECT
 # each (selectin), whatever the number of places loaded.
 _DISTRICT_LOAD = (selectinload(District.settlements), joinedload(District.region))
+# A card's housing reports and their deadlines are few: joined too, so a card costs two
+# statements (place + housing, then caravans) instead of four.
 _SETTLEMENT_LOAD = (
     joinedload(Settlement.district).joinedload(District.region),
-    selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+    joinedload(Settlement.housing).joinedload(HousingReport.deadlines),
     selectinload(Settlement.caravans),
 )
 
@@ -81,7 +83,7 @@ async def districts_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict
 async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
     """A settlement with everything its card shows, in one round of queries."""
     query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
-    return await session.scalar(query)
+    return (await session.scalars(query)).unique().first()
 
 
 async def settlements_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Settlement]:
@@ -90,7 +92,7 @@ async def settlements_by_slug(session: AsyncSession, slugs: Sequence[str]) -> di
     if not slugs:
         return {}
     query = select(Settlement).where(Settlement.slug.in_(slugs)).options(*_SETTLEMENT_LOAD)
-    return {s.slug: s for s in await session.scalars(query)}
+    return {s.slug: s for s in (await session.scalars(query)).unique()}
 
 
 def _caravans_query(settlement_slug: str | None, district_slug: str | None) -> Select:
