@@ -48,6 +48,7 @@ class State:
         self.outstanding: dict[int, deque[tuple[float, str]]] = {}
         self.unanswered = 0
         self.callback_chats: dict[str, int] = {}
+        self.callback_data: dict[int, str] = {}  # chat → data of its latest press
         self.handed = 0
         self.replied = 0
         self.extra_replies = 0
@@ -83,6 +84,7 @@ class State:
                 self.unanswered += 1
             if "callback_query" in update:
                 self.callback_chats[update["callback_query"]["id"]] = chat
+                self.callback_data[chat] = update["callback_query"]["data"]
             batch.append(update)
         if batch:
             self.handed += len(batch)
@@ -134,6 +136,9 @@ class State:
             "replied": self.replied,
             "extra_replies": self.extra_replies,
             "errors": self.errors,
+            "unanswered": [
+                [chat, kind, self.callback_data.get(chat)] for chat, pending in self.outstanding.items() for _, kind in pending
+            ][:20],
             "first_handout": self.first_handout,
             "last_reply": self.last_reply,
             "latencies": self.latencies,
