@@ -137,7 +137,9 @@ class State:
             "extra_replies": self.extra_replies,
             "errors": self.errors,
             "unanswered": [
-                [chat, kind, self.callback_data.get(chat)] for chat, pending in self.outstanding.items() for _, kind in pending
+                [chat, kind, self.callback_data.get(chat)]
+                for chat, pending in self.outstanding.items()
+                for _, kind in pending
             ][:20],
             "first_handout": self.first_handout,
             "last_reply": self.last_reply,
