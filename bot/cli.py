@@ -162,10 +162,6 @@ def parser() -> argparse.ArgumentParser:
         "import", help="load a dataset file (.yaml, .csv or .xlsx), all or nothing"
     )
     importer.add_argument("file", type=Path)
-    qr = commands.add_parser("qr", help="a poster (PNG and SVG) of a place's deep-link QR code")
-    qr.add_argument("place", nargs="+", help="a settlement or district, in any spelling")
-    qr.add_argument("--out", type=Path, help="the PNG file (default qr-<slug>.png); SVG beside")
-    qr.add_argument("--username", help="the bot's username (default: asked with getMe)")
     importer.add_argument(
         "--dry-run", action="store_true", help="print what would change, change nothing"
     )
@@ -173,6 +169,10 @@ def parser() -> argparse.ArgumentParser:
         "export", help="write the database's dataset to FILE (.yaml, .yml, .csv or .xlsx)"
     )
     exporter.add_argument("file", type=Path)
+    qr = commands.add_parser("qr", help="a poster (PNG and SVG) of a place's deep-link QR code")
+    qr.add_argument("place", nargs="+", help="a settlement or district, in any spelling")
+    qr.add_argument("--out", type=Path, help="the PNG file (default qr-<slug>.png); SVG beside")
+    qr.add_argument("--username", help="the bot's username (default: asked with getMe)")
     return main
 
 
