@@ -39,9 +39,10 @@ ADMIN_HELP = [
     ("/audit [n]", _("the latest admin actions")),
     (
         "/broadcast &lt;all|settlement|district&gt; &lt;text&gt;",
-        _("a message to subscribers, after a preview"),
+        _("a message to everyone or to a place's followers, after a preview"),
     ),
     ("/stats", _("users, subscriptions and recent broadcasts")),
+    ("/errors on|off", _("send me a note when the bot hits an error, or stop")),
     ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
 ]
 

@@ -51,16 +51,18 @@ async def on_error(update: object, context: BotContext) -> None:
     report the error to the admins who opted in (`handlers.errors`)."""
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
-        await _tell_user(update, context)
+        await tell_user(update, context, context.error)
     await errors.report(update, context)
 
 
-async def _tell_user(update: Update, context: BotContext) -> None:
+async def tell_user(update: Update, context: BotContext, error: BaseException | None) -> None:
+    """Tell the user, in their language, that the bot is briefly unavailable (`error` says the
+    database is) or that something went wrong."""
     user = update.effective_user
     if context.language is None and user is not None:  # the error came before remember_user
         default = context.state.settings.default_language
         context.language = pick_language(None, user.language_code, default)
-    if is_unavailable(context.error):
+    if is_unavailable(error):
         text = "⏳ " + context._("I am briefly unavailable. Please try again in a minute.")
     else:
         text = "⚠️ " + context._("Something went wrong on my side. Please try again in a moment.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from telegram import BotCommand, Update
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -17,6 +19,8 @@ from bot import callbacks as cb
 from bot.context import BotContext
 from bot.i18n import _, pick_language
 from db import queries
+from db.session import is_unavailable
+from handlers import fallback
 from handlers.caravans import show_caravans_for
 from handlers.common import (
     show,
@@ -26,6 +30,8 @@ from handlers.common import (
 )
 from handlers.guard import is_admin
 from handlers.subscriptions import show_subscriptions
+
+log = logging.getLogger(__name__)
 
 # The command menu Telegram shows, registered per language with setMyCommands.
 COMMANDS = [
@@ -60,11 +66,22 @@ async def remember_user(update: Update, context: BotContext) -> None:
         default = state.settings.default_language
         telegram_language = pick_language(None, user.language_code, default)
         chat = update.effective_chat
-        async with context.db() as session:
-            if chat is not None and chat.type == chat.PRIVATE:
-                stored = await queries.register_user(session, user.id, chat.id, telegram_language)
-            else:
-                stored = await queries.get_user(session, user.id)
+        try:
+            async with context.db() as session:
+                if chat is not None and chat.type == chat.PRIVATE:
+                    stored = await queries.register_user(
+                        session, user.id, chat.id, telegram_language
+                    )
+                else:
+                    stored = await queries.get_user(session, user.id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # one "try again" reply, not that plus whatever the next handler manages
+            log.warning("database unavailable while registering a user: %r", error)
+            context.language = telegram_language
+            await fallback.tell_user(update, context, error)
+            raise ApplicationHandlerStop from error
         language = stored.language if stored else telegram_language
         state.languages[user.id] = language
     context.language = language

@@ -61,6 +61,27 @@ async def test_locked_sqlite_asks_to_try_again_and_recovers(
             assert await session.scalar(select(Subscription).where(Subscription.user_id == 6001))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_newcomer_during_a_lock_gets_one_reply_not_two(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Registering the sender fails first: that one "try again" is the whole answer."""
+    monkeypatch.setattr(db.session, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    api = FakeBotAPI()
+    async with serve_bot(api, database_url, Clock()) as running:
+        chat = running.chat(6002, "ru")
+        path = make_url(database_url).database
+        async with aiosqlite.connect(path) as holder:
+            await holder.execute("BEGIN EXCLUSIVE")
+            mark = len(api.calls)
+            reply = await chat.say("Sos")
+            await holder.rollback()
+        sent = [c for c in api.calls[mark:] if c.method == "sendMessage"]
+        assert len(sent) == 1 and UNAVAILABLE["ru"] in reply["text"]
+        reply = await chat.say("Sos")
+        assert "Сос" in reply["text"]
+
+
 class Proxy:
     """A TCP proxy in front of PostgreSQL that can go down (refusing and cutting connections)
     and come back on the same port."""
