@@ -28,7 +28,9 @@ outcome is written, so a crash (`kill -9` included) repeats at most CONCURRENCY 
 claim is a lease: the worker renews its claims every LEASE/3 seconds; rows whose lease ran out
 (their worker died) are claimed again by any worker — a starting worker never takes rows a
 live one is sending. On PostgreSQL several processes claim disjoint rows with
-`SELECT … FOR UPDATE SKIP LOCKED` (`db.outbox.lock_rows`); on SQLite one worker is enough
+`SELECT … FOR UPDATE SKIP LOCKED` (`db.outbox.lock_rows`), and the claim skips chats that
+another delivery is being sent to or was sent to less than a second ago, so the per-chat
+second holds across processes too (`db.outbox.claim_due`); on SQLite one worker is enough
 (the claim still re-checks each row's status, so a second one would not double-send).
 
 Broadcast progress is derived from the database (`db.broadcasts.counts`): whichever worker
@@ -204,7 +206,7 @@ class DeliveryWorker:
         try:
             while True:
                 claimed = await self._step()
-                if not claimed and not self._held:
+                if not claimed and not self._held and not await self._waiting():
                     break
                 if not claimed:
                     await self._idle(TICK)
@@ -212,6 +214,16 @@ class DeliveryWorker:
         finally:
             await self._shutdown()
         return self.sent
+
+    async def _waiting(self) -> bool:
+        """Due deliveries left unclaimed for now (their chat waits its second, see
+        `outbox.claim_due`); False also when the database cannot tell."""
+        try:
+            async with self.state.db() as session:
+                return await outbox.waiting(session, self.state.clock(), lease=self.lease)
+        except Exception:
+            log.exception("could not look for waiting deliveries")
+            return False
 
     async def _run(self) -> None:
         try:
