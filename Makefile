@@ -34,7 +34,7 @@ run: $(BIN)/returnbot locales
 test: $(BIN)/returnbot locales
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2  # two workers (pytest-xdist): tests mostly wait on I/O
 
 ## the benchmarks, full size (slow; not part of `make test`): see docs/benchmarks.md
 bench: $(BIN)/returnbot locales
