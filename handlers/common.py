@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -86,28 +85,12 @@ async def find_place(context: BotContext, text: str) -> Found:
             else:
                 found.district = await queries.district(session, slug)
             return found
-        found.settlements, found.districts = await _places(session, [m.key for m in candidates])
+        found.settlements, found.districts = await queries.places_by_keys(
+            session, [m.key for m in candidates]
+        )
     if not candidates:
         found.suggestions = [m.key for m in index.suggest(text)]
     return found
-
-
-async def _places(
-    session: AsyncSession, keys: list[str]
-) -> tuple[list[Settlement], list[District]]:
-    """The settlements and districts of search keys ("settlement:<slug>"…), in the keys'
-    order, loaded in one round of queries rather than one per place."""
-    pairs = [key.partition(":")[::2] for key in keys]
-    settlements = await queries.settlements_by_slug(
-        session, [slug for kind, slug in pairs if kind == "settlement"]
-    )
-    districts = await queries.districts_by_slug(
-        session, [slug for kind, slug in pairs if kind == "district"]
-    )
-    return (
-        [settlements[slug] for kind, slug in pairs if kind == "settlement" and slug in settlements],
-        [districts[slug] for kind, slug in pairs if kind == "district" and slug in districts],
-    )
 
 
 async def show_search_outcome(update: Update, context: BotContext, text: str, found: Found) -> None:
@@ -121,7 +104,7 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         await show(update, context, message, markup)
         return
     async with context.db() as session:
-        settlements, districts = await _places(session, found.suggestions)
+        settlements, districts = await queries.places_by_keys(session, found.suggestions)
     lines = [
         _("I could not find a settlement or district called “{query}”.").format(
             query=escape(text[:100])
