@@ -29,6 +29,7 @@ from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import BaseRequest, RequestData
 
 from bot.logs import hash_user, user_key
+from bot.transport import WrappedRequest, api_method
 from db import operations
 
 GAUGE_TTL = 5.0  # seconds a database reading is reused
@@ -147,26 +148,13 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-class MeteredRequest(BaseRequest):
+class MeteredRequest(WrappedRequest):
     """A Bot API transport that counts what happened to each message it carried, then hands
     the request to `inner` (PTB's HTTPXRequest, or the in-process fake for `chat`)."""
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.metrics = metrics
-
-    @property
-    def read_timeout(self) -> float | None:
-        """The inner transport's default read timeout."""
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        """Open the inner transport."""
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        """Close the inner transport."""
-        await self.inner.shutdown()
 
     async def do_request(
         self,
@@ -179,8 +167,8 @@ class MeteredRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Forward the request; count it when it is a send method."""
-        api_method = url.rsplit("/", 1)[-1].split("?", 1)[0]
-        counted = api_method.lower() in SEND_METHODS
+        method_name = api_method(url)
+        counted = method_name.lower() in SEND_METHODS
         try:
             status, payload = await self.inner.do_request(
                 url,
@@ -193,10 +181,10 @@ class MeteredRequest(BaseRequest):
             )
         except Exception:
             if counted:
-                self.metrics.count_send(api_method, None)
+                self.metrics.count_send(method_name, None)
             raise
         if counted:
-            self.metrics.count_send(api_method, status)
+            self.metrics.count_send(method_name, status)
         return status, payload
 
 

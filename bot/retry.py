@@ -18,6 +18,8 @@ from typing import Any
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.transport import WrappedRequest, api_method
+
 ATTEMPTS = 3
 BACKOFF = 0.5  # seconds before the second try; doubled before each further one
 READ_TIMEOUT = 5.0  # seconds per try when the caller sets none (PTB's own default)
@@ -26,24 +28,8 @@ RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 log = logging.getLogger(__name__)
 
 
-class RetryingRequest(BaseRequest):
+class RetryingRequest(WrappedRequest):
     """A Bot API transport that retries `inner`'s 5xx answers and time-outs, boundedly."""
-
-    def __init__(self, inner: BaseRequest) -> None:
-        self.inner = inner
-
-    @property
-    def read_timeout(self) -> float | None:
-        """The inner transport's default read timeout."""
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        """Open the inner transport."""
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        """Close the inner transport."""
-        await self.inner.shutdown()
 
     async def do_request(
         self,
@@ -56,8 +42,8 @@ class RetryingRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Forward the request; again after a 5xx or a time-out, at most ATTEMPTS times."""
-        api_method = url.rsplit("/", 1)[-1].split("?", 1)[0]
-        attempts = 1 if api_method.lower() == "getupdates" else ATTEMPTS
+        method_name = api_method(url)
+        attempts = 1 if method_name.lower() == "getupdates" else ATTEMPTS
         if read_timeout is BaseRequest.DEFAULT_NONE:
             read_timeout = READ_TIMEOUT
         for attempt in range(1, attempts + 1):
@@ -74,10 +60,10 @@ class RetryingRequest(BaseRequest):
             except (TimedOut, NetworkError) as error:
                 if attempt == attempts:
                     raise
-                log.warning("%s: %s; try %d of %d", api_method, error, attempt + 1, attempts)
+                log.warning("%s: %s; try %d of %d", method_name, error, attempt + 1, attempts)
             else:
                 if status not in RETRIED_STATUSES or attempt == attempts:
                     return status, payload
-                log.warning("%s: HTTP %d; try %d of %d", api_method, status, attempt + 1, attempts)
+                log.warning("%s: HTTP %d; try %d of %d", method_name, status, attempt + 1, attempts)
             await asyncio.sleep(BACKOFF * 2 ** (attempt - 1))
         raise AssertionError("unreachable")  # the loop returns or raises
