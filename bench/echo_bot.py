@@ -3,7 +3,8 @@
 Same PTB, same update processor (`PerChatUpdateProcessor(CONCURRENT_UPDATES)`), same
 `run_polling` call as `returnbot run`; it answers every message with its text and every
 button press with `answerCallbackQuery` plus an edit, the API calls returnbot makes, and
-nothing else (no database, no search, no translations).
+nothing else (no database, no search, no translations). It imports PTB and `bot.updates`
+(asyncio and `telegram.ext` only), nothing else of returnbot, so its start-up is PTB's own.
 
 Run: `TELEGRAM_BOT_TOKEN=… TELEGRAM_API_URL=… python -m bench.echo_bot`.
 """
@@ -18,8 +19,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler
 from telegram.ext import filters as f
 
-from bot.app import CONCURRENT_UPDATES
-from bot.context import PerChatUpdateProcessor
+from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

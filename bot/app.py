@@ -13,12 +13,13 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import LANGUAGES, Settings
-from bot.context import AppState, BotContext, PerChatUpdateProcessor, baku_now
+from bot.context import AppState, BotContext, baku_now
 from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.retry import RetryingRequest
 from bot.search import Entry, SearchIndex
+from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
 from db import queries
 from db.session import create_engine, create_sessionmaker
 from handlers import (
@@ -58,7 +59,6 @@ FEATURES = (
     errors,
     fallback,
 )
-CONCURRENT_UPDATES = 256  # across chats; one chat's updates still run in order
 
 
 def build_application(
