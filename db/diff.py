@@ -1,19 +1,20 @@
 """What an import would change, computed without writing: the file's dataset against the
 database loaded into the same model (`load_dataset`).
 
-Both sides are reduced to the same flat records (`records`), keyed as `apply_dataset` matches
-rows: places by slug, housing reports by (settlement, date), caravans by (settlement, date,
-n-th of that date), totals by date. The field names are the spreadsheet columns of
-`db.tabular`, so a clerk reads the diff in the words of the file they edited. Like
-`apply_dataset`, an import never removes regions, districts, settlements or totals (removing
-a place would delete its subscribers' subscriptions); it replaces the housing reports and
-caravans of every settlement the file lists, so those can be "removed".
+Both sides are flattened into the rows of the spreadsheet tables (`tabular.dataset_tables`)
+and keyed as `apply_dataset` matches rows (`records`): places by slug, housing reports by
+(settlement, date), caravans by (settlement, date, n-th of that date), totals by date. So the
+field names are the file's columns (plus a place's `position`, and a housing report's
+`month_only` and `due` deadlines), and a clerk reads the diff in the words of the file they
+edited. Like `apply_dataset`, an import never removes regions, districts, settlements or
+totals (removing a place would delete its subscribers' subscriptions); it replaces the housing
+reports and caravans of every settlement the file lists, so those can be "removed".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.dataset import Dataset, Localized, parse_dataset
+from db import tabular
+from db.dataset import Dataset, parse_dataset
 from db.models import District, HousingReport, Region, Settlement, Total
 
 ENTITIES = ("regions", "districts", "settlements", "housing reports", "caravans", "totals")
@@ -96,64 +98,48 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def _names(name: Localized) -> dict[str, str]:
-    return {"name_az": name.az, "name_en": name.en, "name_ru": name.ru}
-
-
-def _note(note: Localized | None) -> dict[str, str | None]:
-    return {f"note_{lang}": getattr(note, lang) if note else None for lang in ("az", "en", "ru")}
-
-
 def records(dataset: Dataset) -> Records:
-    """The dataset as flat records per entity, keyed as `apply_dataset` matches rows."""
+    """The dataset's table rows (`tabular.dataset_tables`) per entity, keyed as `apply_dataset`
+    matches rows; places get their position in the list, housing reports their deadlines."""
+    tables = tabular.dataset_tables(dataset)
     out: Records = {entity: {} for entity in ENTITIES}
-    for position, region in enumerate(dataset.regions):
-        out["regions"][(region.slug,)] = {**_names(region.name), "position": position}
-    for position, district in enumerate(dataset.districts):
-        out["districts"][(district.slug,)] = {
-            "region": district.region,
-            "kind": district.kind,
-            **_names(district.name),
-            "aliases": tuple(district.aliases),
-            **_note(district.note),
-            "position": position,
+    for entity in ("regions", "districts", "settlements"):
+        for position, row in enumerate(tables[entity]):
+            key, values = _split(row, "slug")
+            out[entity][key] = values | {"position": position}
+    due: defaultdict[Key, list[tuple[dt.date, int]]] = defaultdict(list)
+    for row in tables["deadlines"]:
+        due[(row["settlement"], _day(row["as_of"]))].append((row["by"], row["homes"]))
+    for row in tables["housing"]:
+        (slug, as_of), values = _split(row, "settlement", "as_of")
+        key = (slug, _day(as_of))
+        notes = {column: values.pop(column) for column in tabular.NOTES}
+        out["housing reports"][key] = {
+            "month_only": isinstance(as_of, tabular.Month),
+            **values,
+            "due": tuple(sorted(due[key])),
+            **notes,
         }
-    for position, settlement in enumerate(dataset.settlements):
-        coordinates = settlement.coordinates
-        out["settlements"][(settlement.slug,)] = {
-            "district": settlement.district,
-            "kind": settlement.kind,
-            **_names(settlement.name),
-            "aliases": tuple(settlement.aliases),
-            "lat": coordinates.lat if coordinates else None,
-            "lon": coordinates.lon if coordinates else None,
-            "coordinates_source": coordinates.source if coordinates else None,
-            **_note(settlement.note),
-            "position": position,
-        }
-        for housing in settlement.housing:
-            values = housing.model_dump(exclude={"as_of", "due", "note"})
-            values["due"] = tuple(sorted((d.by, d.homes) for d in housing.due))
-            out["housing reports"][(settlement.slug, housing.as_of)] = values | _note(housing.note)
-        seen: Counter[dt.date | None] = Counter()
-        for caravan in settlement.caravans:
-            key = (settlement.slug, caravan.date, seen[caravan.date])
-            seen[caravan.date] += 1
-            total = caravan.total_after
-            out["caravans"][key] = {
-                "families": caravan.families,
-                "people": caravan.people,
-                "first": caravan.first,
-                "total_families": total.families if total else None,
-                "total_people": total.people if total else None,
-                "source": caravan.source,
-                "unsure": caravan.unsure,
-                **_note(caravan.note),
-            }
-    for total in dataset.totals:
-        values = total.model_dump(exclude={"as_of", "note"})
-        out["totals"][(total.as_of,)] = values | _note(total.note)
+    seen: Counter[Key] = Counter()
+    for row in tables["caravans"]:
+        same_day, values = _split(row, "settlement", "date")
+        out["caravans"][(*same_day, seen[same_day])] = values
+        seen[same_day] += 1
+    for row in tables["totals"]:
+        key, values = _split(row, "as_of")
+        out["totals"][key] = values
     return out
+
+
+def _split(row: dict[str, Any], *columns: str) -> tuple[Key, dict[str, Any]]:
+    """A row's key columns, and its other columns with lists as tuples (hashable, shown joined)."""
+    return tuple(row[c] for c in columns), {
+        k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k not in columns
+    }
+
+
+def _day(as_of: dt.date | tabular.Month) -> dt.date:
+    return as_of.first if isinstance(as_of, tabular.Month) else as_of
 
 
 def _label(entity: str, key: Key) -> str:

@@ -509,104 +509,62 @@ def _report(reader: _Reader, problem: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------ dataset → rows
 
 
-def dataset_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
-    """Every table's rows (column → value, empty values left out), in display order."""
+def dataset_tables(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows in display order, each with all its table's columns in `TABLES`
+    order (an absent value is None): the one flattening of the dataset, which the writers
+    below and `db.diff` share."""
     tables: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLES}
 
+    def add(table: str, *parts: dict[str, Any]) -> None:
+        values = {k: v for part in parts for k, v in part.items()}
+        unknown = set(values) - {column for column, _kind in TABLES[table]}
+        if unknown:
+            raise KeyError(f"not columns of {table}: {', '.join(sorted(unknown))}")
+        tables[table].append({column: values.get(column) for column, _kind in TABLES[table]})
+
+    def fields(item: Any, *names: str) -> dict[str, Any]:
+        return {name: getattr(item, name) for name in names}
+
     def names(item: Any) -> dict[str, Any]:
-        return {"name_az": item.name.az, "name_en": item.name.en, "name_ru": item.name.ru}
+        return {f"name_{lang}": getattr(item.name, lang) for lang in ("az", "en", "ru")}
 
     def notes(item: Any) -> dict[str, Any]:
         note = item.note
         return {f"note_{lang}": getattr(note, lang) for lang in ("az", "en", "ru")} if note else {}
 
     for region in dataset.regions:
-        tables["regions"].append({"slug": region.slug, **names(region)})
+        add("regions", fields(region, "slug"), names(region))
     for district in dataset.districts:
-        tables["districts"].append(
-            {
-                "slug": district.slug,
-                "region": district.region,
-                "kind": district.kind,
-                **names(district),
-                "aliases": district.aliases,
-                **notes(district),
-            }
-        )
+        place = fields(district, "slug", "region", "kind", "aliases")
+        add("districts", place, names(district), notes(district))
     for settlement in dataset.settlements:
-        coordinates = settlement.coordinates
-        tables["settlements"].append(
-            {
-                "slug": settlement.slug,
-                "district": settlement.district,
-                "kind": settlement.kind,
-                **names(settlement),
-                "aliases": settlement.aliases,
-                **(
-                    {
-                        "lat": coordinates.lat,
-                        "lon": coordinates.lon,
-                        "coordinates_source": coordinates.source,
-                    }
-                    if coordinates
-                    else {}
-                ),
-                **notes(settlement),
-            }
-        )
+        place = fields(settlement, "slug", "district", "kind", "aliases")
+        if coordinates := settlement.coordinates:
+            place |= {"lat": coordinates.lat, "lon": coordinates.lon}
+            place["coordinates_source"] = coordinates.source
+        add("settlements", place, names(settlement), notes(settlement))
+        of_settlement = {"settlement": settlement.slug}
         for housing in settlement.housing:
-            as_of: dt.date | Month = Month(housing.as_of) if housing.month_only else housing.as_of
-            figures = {k: getattr(housing, k) for k in HOUSING_FIGURES}
-            tables["housing"].append(
-                {
-                    "settlement": settlement.slug,
-                    "as_of": as_of,
-                    **figures,
-                    "source": housing.source,
-                    "unsure": housing.unsure,
-                    **notes(housing),
-                }
-            )
+            as_of = {"as_of": Month(housing.as_of) if housing.month_only else housing.as_of}
+            figures = fields(housing, *HOUSING_FIGURES, "source", "unsure")
+            add("housing", of_settlement, as_of, figures, notes(housing))
             for deadline in housing.due:
-                tables["deadlines"].append(
-                    {
-                        "settlement": settlement.slug,
-                        "as_of": as_of,
-                        "by": deadline.by,
-                        "homes": deadline.homes,
-                    }
-                )
+                add("deadlines", of_settlement, as_of, fields(deadline, "by", "homes"))
         for caravan in settlement.caravans:
-            total = caravan.total_after
-            tables["caravans"].append(
-                {
-                    "settlement": settlement.slug,
-                    "date": caravan.date,
-                    "families": caravan.families,
-                    "people": caravan.people,
-                    "first": caravan.first,
-                    "total_families": total.families if total else None,
-                    "total_people": total.people if total else None,
-                    "source": caravan.source,
-                    "unsure": caravan.unsure,
-                    **notes(caravan),
-                }
-            )
+            figures = fields(caravan, "date", "families", "people", "first", "source", "unsure")
+            if total := caravan.total_after:
+                figures |= {"total_families": total.families, "total_people": total.people}
+            add("caravans", of_settlement, figures, notes(caravan))
     for total in dataset.totals:
-        tables["totals"].append(
-            {
-                "as_of": total.as_of,
-                "families": total.families,
-                "people": total.people,
-                "settlements": total.settlements,
-                "source": total.source,
-                **notes(total),
-            }
-        )
-    for table, rows in tables.items():
-        tables[table] = [{k: v for k, v in row.items() if v is not None} for row in rows]
-    _check_lists(dataset)
+        figures = fields(total, "as_of", "families", "people", "settlements", "source")
+        add("totals", figures, notes(total))
     return tables
+
+
+def _written_tables(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """`dataset_tables`, refused when a value cannot be written to a cell and read back."""
+    _check_lists(dataset)
+    return dataset_tables(dataset)
 
 
 def _check_lists(dataset: Dataset) -> None:
@@ -688,7 +646,7 @@ def write_csv(dataset: Dataset) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for table, rows in dataset_rows(dataset).items():
+    for table, rows in _written_tables(dataset).items():
         for row in rows:
             writer.writerow([table, *(_csv_cell(row.get(c)) for c in CSV_COLUMNS[1:])])
     return buffer.getvalue().encode("utf-8-sig")
@@ -765,7 +723,7 @@ def write_xlsx(dataset: Dataset) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
-    for table, rows in dataset_rows(dataset).items():
+    for table, rows in _written_tables(dataset).items():
         sheet = workbook.create_sheet(table)
         columns = [c for c, _k in TABLES[table]]
         sheet.append(columns)
