@@ -11,16 +11,19 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import LANGUAGES, Settings, load_settings
-from db import dataset as datasets
-from db import diff, tabular
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
+
+# Each command imports what only it needs (the dataset formats, Telegram, the handlers) inside
+# its function, so that `returnbot run` answers sooner and `returnbot health` is quick.
 
 log = logging.getLogger("returnbot")
 
 
 async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> None:
     """Migrate to head and load the bundled dataset into an empty database."""
+    from db import dataset as datasets
+
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -40,6 +43,9 @@ async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> 
 async def import_file(settings: Settings, path: Path, *, dry_run: bool = False) -> list[str]:
     """Validate the whole file (YAML, CSV or XLSX), then compare it with the database and,
     unless `dry_run`, apply it in one transaction. Returns the changes, one per line."""
+    from db import dataset as datasets
+    from db import diff, tabular
+
     data = tabular.read_file(path)
     engine = create_engine(settings.database_url)
     try:
@@ -56,6 +62,9 @@ async def import_file(settings: Settings, path: Path, *, dry_run: bool = False) 
 
 async def export_file(settings: Settings, path: Path) -> str:
     """Write the database's dataset to `path` in the format of its extension."""
+    from db import dataset as datasets
+    from db import diff, tabular
+
     tabular.file_format(path.name)
     engine = create_engine(settings.database_url)
     try:
@@ -200,12 +209,14 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(prepare_database(settings, load_bundled=False))
         print("returnbot db upgrade: the schema is at the newest revision")
         return 0
+    from db.dataset import DatasetError
+
     try:
         if args.command == "export":
             lines = [asyncio.run(export_file(settings, args.file))]
         else:
             lines = asyncio.run(import_file(settings, args.file, dry_run=args.dry_run))
-    except datasets.DatasetError as error:
+    except DatasetError as error:
         print(f"returnbot {args.command}: {error}", file=sys.stderr)
         return 1
     print("\n".join(lines))

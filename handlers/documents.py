@@ -18,6 +18,7 @@ import hashlib
 import logging
 from collections import Counter
 from html import escape
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -26,11 +27,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot import callbacks as cb
 from bot.context import BotContext
 from bot.i18n import Translator, _
-from db import admins, diff, tabular
-from db import dataset as datasets
+from db import admins
 from db import pending as pending_store
 from handlers.common import show
 from handlers.guard import require_admin
+
+if TYPE_CHECKING:  # imported where used: only an admin's file needs the dataset formats
+    from db import dataset as datasets
+    from db import diff
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +160,8 @@ def error_message(error: datasets.DatasetError, tr: Translator) -> str:
 async def _check(context: BotContext, name: str, data: bytes) -> tuple[datasets.Dataset, diff.Diff]:
     """Parse and validate the whole file (in a thread: XLSX parsing takes a moment), then
     compare it with the database, writing nothing."""
+    from db import diff, tabular
+
     dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
     async with context.db() as session:
         current = await diff.load_dataset(session)
@@ -164,6 +170,9 @@ async def _check(context: BotContext, name: str, data: bytes) -> tuple[datasets.
 
 async def receive_document(update: Update, context: BotContext) -> None:
     """A dataset file from an admin: validate it and show what importing it would change."""
+    from db import dataset as datasets
+    from db import tabular
+
     if not await require_admin(update, context):
         return
     message = update.effective_message
@@ -205,6 +214,9 @@ async def receive_document(update: Update, context: BotContext) -> None:
 async def apply_import(update: Update, context: BotContext) -> None:
     """✅ Apply (or Cancel): rights checked again, the file re-validated and applied in one
     transaction with its audit entry; the message then shows what changed."""
+    from db import dataset as datasets
+    from db import tabular
+
     query = update.callback_query
     if not await require_admin(update, context):
         return

@@ -1,0 +1,65 @@
+"""Migrations at start-up: Alembic runs only when the schema is not at the newest revision."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from db.migrate import alembic_config, current_revisions, head_revisions, upgrade
+from db.session import create_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_head_revisions_read_from_the_files_are_alembics_heads():
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert head_revisions() == frozenset(heads) and len(heads) == 1
+
+
+async def test_a_new_database_is_migrated_and_one_at_head_is_left_alone(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/new.db")
+    try:
+        assert await current_revisions(engine) == frozenset()
+        await upgrade(engine)
+        assert await current_revisions(engine) == head_revisions()
+        async with engine.connect() as connection:
+            tables = await connection.execute(text("SELECT name FROM sqlite_master"))
+            assert {"settlements", "caravans", "users"} <= {row[0] for row in tables}
+        await upgrade(engine)  # nothing to do
+        assert await current_revisions(engine) == head_revisions()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_behind_head_is_upgraded(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/old.db")
+    try:
+        await upgrade(engine, "0001")
+        assert await current_revisions(engine) == {"0001"}
+        await upgrade(engine)
+        assert await current_revisions(engine) == head_revisions()
+    finally:
+        await engine.dispose()
+
+
+def test_starting_on_a_database_at_head_does_not_import_alembic(database_url):
+    code = (
+        "import asyncio, sys\n"
+        "from db.migrate import upgrade\n"
+        "from db.session import create_engine\n"
+        "async def main():\n"
+        f"    engine = create_engine({database_url!r})\n"
+        "    await upgrade(engine)\n"
+        "    await engine.dispose()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
