@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from icalendar import Calendar, Event
-
 from bot.cards import district_name, families_people, localized
 from bot.i18n import Translator
 from db.models import Caravan
@@ -67,6 +65,8 @@ def caravans_calendar(
 ) -> bytes:
     """An .ics file with one all-day event per dated caravan (settlements and districts
     loaded); `name` titles the calendar, `link` (the bot's deep link) goes in each event."""
+    from icalendar import Calendar, Event  # imported on first use: it takes a while
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

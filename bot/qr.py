@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from functools import cache
 from html import escape
 from pathlib import Path
-
-import segno
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.config import LANGUAGES, Settings
 from bot.search import Entry, SearchIndex
 from db.models import District, Settlement
+
+if TYPE_CHECKING:  # Pillow and segno are imported when a poster is drawn, not at start
+    import segno
+    from PIL import ImageFont
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ def font_path(name: str = BOLD) -> Path | None:
 
 
 def _font(size: int, name: str = BOLD) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     path = font_path(name)
     if path is not None:
         return ImageFont.truetype(str(path), size)
@@ -81,11 +85,15 @@ def _font(size: int, name: str = BOLD) -> ImageFont.FreeTypeFont:
 
 
 def _qr(link: str) -> segno.QRCode:
+    import segno
+
     return segno.make(link, error=ERROR, micro=False)
 
 
 def poster_png(link: str, names: Sequence[str]) -> bytes:
     """The QR code of `link` with `names` centred under it, and the link itself, as PNG."""
+    from PIL import Image, ImageDraw
+
     buffer = io.BytesIO()
     _qr(link).save(buffer, kind="png", scale=SCALE, border=BORDER)
     code = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
