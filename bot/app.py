@@ -17,10 +17,9 @@ from bot.context import AppState, BotContext, baku_now
 from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
+from bot.places import PlaceCache
 from bot.retry import RetryingRequest
-from bot.search import Entry, SearchIndex
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
-from db import queries
 from db.session import create_engine, create_sessionmaker
 from handlers import (
     admin,
@@ -106,6 +105,7 @@ async def _open(application: Application) -> None:
     state.translators = load_translators()
     state.engine = create_engine(state.settings.database_url)
     state.db = create_sessionmaker(state.engine)
+    state.places = PlaceCache(state.db)
     await refresh_search(state)
     await _register_commands(application)
     state.delivery = DeliveryWorker(application)
@@ -133,12 +133,8 @@ async def _close(application: Application) -> None:
 
 
 async def refresh_search(state: AppState) -> None:
-    """(Re)build the in-memory search index from the database."""
-    async with state.db() as session:
-        places = await queries.places(session)
-    state.search = SearchIndex(
-        Entry(p.key, p.names, 1.0 if p.key.startswith("settlement:") else 0.9) for p in places
-    )
+    """Load the place data and rebuild the search index now (see `bot.places`)."""
+    await state.places.reload()
 
 
 async def _register_commands(application: Application) -> None:

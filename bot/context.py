@@ -13,12 +13,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.search import SearchIndex
 from bot.updates import PerChatUpdateProcessor  # noqa: F401 (its old home)
 
 if TYPE_CHECKING:
     from bot.delivery import DeliveryWorker
     from bot.metrics import Metrics
+    from bot.places import PlaceCache, Places
 
 BAKU = ZoneInfo("Asia/Baku")
 
@@ -35,7 +35,7 @@ class AppState:
         self.engine: AsyncEngine
         self.db: async_sessionmaker[AsyncSession]
         self.translators: dict[str, Translator]
-        self.search: SearchIndex
+        self.places: PlaceCache  # place data and search index in memory (bot.places)
         self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
         self.metrics: Metrics  # counters and gauges of GET /metrics (bot.metrics)
         self.clock: Callable[[], dt.datetime] = baku_now
@@ -64,6 +64,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], A
     def tr(self) -> Translator:
         state = self.bot_data
         return state.translators[self.language or state.settings.default_language]
+
+    async def places(self) -> Places:
+        """The place data and search index, current (see `bot.places`)."""
+        return await self.bot_data.places.get()
 
     def _(self, message: str) -> str:
         return self.tr.gettext(message)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import LANGUAGES, Settings
-from bot.search import Entry, SearchIndex
 from db.models import District, Settlement
 
 if TYPE_CHECKING:  # Pillow and segno are imported when a poster is drawn, not at start
@@ -189,23 +188,22 @@ async def bot_username(settings: Settings) -> str:
 
 async def find_poster_place(settings: Settings, text: str) -> Settlement | District:
     """The one settlement or district `text` names (any spelling), from the database."""
-    from db import queries
+    from bot.places import search_index
+    from db import snapshot
     from db.session import create_engine, create_sessionmaker
 
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            places = await queries.places(session)
-            index = SearchIndex(Entry(p.key, p.names) for p in places)
-            best, candidates = index.resolve(text)
-            if best is None:
-                names = ", ".join(m.name for m in candidates) or "none"
-                raise PosterError(f"{text!r} names no single place (candidates: {names})")
-            kind, _sep, slug = best.key.partition(":")
-            lookup = queries.settlement if kind == "settlement" else queries.district
-            place = await lookup(session, slug)
+            data = await snapshot.load(session)
     finally:
         await engine.dispose()
+    best, candidates = search_index(data).resolve(text)
+    if best is None:
+        names = ", ".join(m.name for m in candidates) or "none"
+        raise PosterError(f"{text!r} names no single place (candidates: {names})")
+    kind, _sep, slug = best.key.partition(":")
+    place = data.settlement(slug) if kind == "settlement" else data.district(slug)
     if place is None:
         raise PosterError(f"{text!r} is not in the database")
     return place

@@ -359,3 +359,15 @@ class PendingAction(Base):
     data: Mapped[bytes | None] = mapped_column(LargeBinary)  # an uploaded file, ≤ 5 MB
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class DataVersion(Base):
+    """One row whose `version` grows whenever the place data (regions, districts,
+    settlements, housing, caravans, totals) changes, in the changing transaction, bumped by
+    database triggers (migration 0006), whoever writes: so that every process can tell
+    cheaply that its in-memory copy (`db.snapshot`) is out of date."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,61 +1,28 @@
-"""Every query the handlers need. Each takes a session; none commits unless it says so."""
+"""Queries the handlers make of the database: users and subscriptions, and a settlement or
+district read fresh for an admin's action. What users look up is answered from the
+in-memory copy (`db.snapshot`, `bot.places`). Each takes a session; none commits unless it
+says so."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from db import outbox
 from db.models import (
-    Caravan,
     District,
     HousingReport,
-    Region,
     Settlement,
     Subscription,
-    Total,
     User,
 )
 
-
-@dataclass(frozen=True)
-class Place:
-    """A searchable place: its key for the search index and all its names."""
-
-    key: str  # "settlement:<slug>" or "district:<slug>"
-    names: tuple[str, ...]
-
-
-async def places(session: AsyncSession) -> list[Place]:
-    """All settlements and districts with their names and aliases, for the search index."""
-    found = []
-    for model, kind in ((Settlement, "settlement"), (District, "district")):
-        for row in await session.scalars(select(model)):
-            names = (row.name_az, row.name_en, row.name_ru, *row.aliases)
-            found.append(Place(f"{kind}:{row.slug}", names))
-    return found
-
-
-async def regions(session: AsyncSession) -> Sequence[Region]:
-    """Regions in display order, each with its districts."""
-    query = select(Region).options(selectinload(Region.districts)).order_by(Region.position)
-    return (await session.scalars(query)).all()
-
-
-async def settlement_counts(session: AsyncSession) -> dict[int, int]:
-    """district id → number of settlements in the dataset."""
-    query = select(Settlement.district_id, func.count()).group_by(Settlement.district_id)
-    return {district_id: n for district_id, n in await session.execute(query)}
-
-
 # Many-to-one relations are joined into the main query; collections come in one SELECT
-# each (selectin), whatever the number of places loaded.
+# each (selectin).
 _DISTRICT_LOAD = (selectinload(District.settlements), joinedload(District.region))
 # A card's housing reports and their deadlines are few: joined too, so a card costs two
 # statements (place + housing, then caravans) instead of four.
@@ -72,90 +39,10 @@ async def district(session: AsyncSession, slug: str) -> District | None:
     return await session.scalar(query)
 
 
-async def districts_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, District]:
-    """Several districts as `district()` loads them, in one round of queries."""
-    if not slugs:
-        return {}
-    query = select(District).where(District.slug.in_(slugs)).options(*_DISTRICT_LOAD)
-    return {d.slug: d for d in await session.scalars(query)}
-
-
 async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
     """A settlement with everything its card shows, in one round of queries."""
     query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
     return (await session.scalars(query)).unique().first()
-
-
-async def settlements_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Settlement]:
-    """Several settlements as `settlement()` loads them, in one round of queries (not one
-    per place: a search with six candidates costs what a single card costs)."""
-    if not slugs:
-        return {}
-    query = select(Settlement).where(Settlement.slug.in_(slugs)).options(*_SETTLEMENT_LOAD)
-    return {s.slug: s for s in (await session.scalars(query)).unique()}
-
-
-async def places_by_keys(
-    session: AsyncSession, keys: list[str]
-) -> tuple[list[Settlement], list[District]]:
-    """The settlements and districts of search keys ("settlement:<slug>"…), in the keys'
-    order, loaded in one round of queries rather than one per place."""
-    pairs = [key.partition(":")[::2] for key in keys]
-    settlements = await settlements_by_slug(
-        session, [slug for kind, slug in pairs if kind == "settlement"]
-    )
-    districts = await districts_by_slug(
-        session, [slug for kind, slug in pairs if kind == "district"]
-    )
-    return (
-        [settlements[slug] for kind, slug in pairs if kind == "settlement" and slug in settlements],
-        [districts[slug] for kind, slug in pairs if kind == "district" and slug in districts],
-    )
-
-
-def _caravans_query(settlement_slug: str | None, district_slug: str | None) -> Select:
-    query = select(Caravan).options(joinedload(Caravan.settlement).joinedload(Settlement.district))
-    if settlement_slug or district_slug:
-        query = query.join(Caravan.settlement)
-    if settlement_slug:
-        query = query.where(Settlement.slug == settlement_slug)
-    if district_slug:
-        query = query.join(Settlement.district).where(District.slug == district_slug)
-    return query
-
-
-async def upcoming_or_recent_caravans(
-    session: AsyncSession,
-    today: dt.date,
-    *,
-    limit: int,
-    settlement_slug: str | None = None,
-    district_slug: str | None = None,
-) -> tuple[bool, Sequence[Caravan]]:
-    """(upcoming?, caravans): those dated today or later, soonest first; when there are none,
-    the most recent ones, newest first (undated last)."""
-    base = _caravans_query(settlement_slug, district_slug)
-    upcoming = (
-        await session.scalars(
-            base.where(Caravan.date >= today).order_by(Caravan.date, Caravan.id).limit(limit)
-        )
-    ).all()
-    if upcoming:
-        return True, upcoming
-    recent = (
-        await session.scalars(
-            base.where((Caravan.date < today) | Caravan.date.is_(None))
-            .order_by(Caravan.date.is_(None), Caravan.date.desc(), Caravan.id.desc())
-            .limit(limit)
-        )
-    ).all()
-    return False, recent
-
-
-async def latest_total(session: AsyncSession) -> Total | None:
-    """The most recent national total that counts people."""
-    query = select(Total).where(Total.people.is_not(None)).order_by(Total.as_of.desc()).limit(1)
-    return await session.scalar(query)
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:

@@ -11,7 +11,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import calendar_file, cards, qr
 from bot import callbacks as cb
 from bot.context import BotContext
-from db import queries
 from handlers.common import Found, find_place, place_query, show_search_outcome
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file
@@ -68,15 +67,14 @@ async def send_calendar(update: Update, context: BotContext, prefix: str, slug: 
     """The .ics document, or, when nothing is upcoming, an honest answer instead of a file."""
     tr, query = context.tr, update.callback_query
     is_settlement = prefix == cb.CALENDAR_SETTLEMENT
-    async with context.db() as session:
-        place = await (queries.settlement if is_settlement else queries.district)(session, slug)
-        upcoming, caravans = await queries.upcoming_or_recent_caravans(
-            session,
-            context.today,
-            limit=MAX_EVENTS,
-            settlement_slug=slug if is_settlement else None,
-            district_slug=None if is_settlement else slug,
-        )
+    data = (await context.places()).data
+    place = data.settlement(slug) if is_settlement else data.district(slug)
+    upcoming, caravans = data.upcoming_or_recent_caravans(
+        context.today,
+        limit=MAX_EVENTS,
+        settlement_slug=slug if is_settlement else None,
+        district_slug=None if is_settlement else slug,
+    )
     if place is None:
         await _say(update, context, context._("This place is no longer in the list."))
         return

@@ -8,7 +8,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks as cb
 from bot import cards
 from bot.context import BotContext
-from db import queries
 from handlers.common import find_place, place_query, show, show_search_outcome
 
 LIMIT = 12
@@ -19,25 +18,19 @@ async def show_caravans_for(
 ) -> None:
     """The caravans of one settlement, one district, or everywhere."""
     tr = context.tr
-    async with context.db() as session:
-        upcoming, caravans = await queries.upcoming_or_recent_caravans(
-            session,
-            context.today,
-            limit=LIMIT,
-            settlement_slug=settlement_slug,
-            district_slug=district_slug,
+    data = (await context.places()).data
+    upcoming, caravans = data.upcoming_or_recent_caravans(
+        context.today, limit=LIMIT, settlement_slug=settlement_slug, district_slug=district_slug
+    )
+    place = back = None
+    if settlement_slug and (settlement := data.settlement(settlement_slug)):
+        place = settlement.name(tr.lang)
+        back = InlineKeyboardButton(
+            "⬅️ " + place, callback_data=cb.make(cb.SETTLEMENT, settlement_slug)
         )
-        place = back = None
-        if settlement_slug and (settlement := await queries.settlement(session, settlement_slug)):
-            place = settlement.name(tr.lang)
-            back = InlineKeyboardButton(
-                "⬅️ " + place, callback_data=cb.make(cb.SETTLEMENT, settlement_slug)
-            )
-        elif district_slug and (district := await queries.district(session, district_slug)):
-            place = district.name(tr.lang)
-            back = InlineKeyboardButton(
-                "⬅️ " + place, callback_data=cb.make(cb.DISTRICT, district_slug)
-            )
+    elif district_slug and (district := data.district(district_slug)):
+        place = district.name(tr.lang)
+        back = InlineKeyboardButton("⬅️ " + place, callback_data=cb.make(cb.DISTRICT, district_slug))
     if back is None:
         back = InlineKeyboardButton(
             "🏘 " + context._("All districts"), callback_data=cb.make(cb.REGIONS)

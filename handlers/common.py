@@ -13,7 +13,6 @@ from telegram.error import BadRequest
 from bot import cards
 from bot.context import BotContext
 from bot.text import split_html
-from db import queries
 from db.models import District, Settlement
 
 MAX_QUERY = 200  # longer text is not a place name; searching it only costs time
@@ -74,22 +73,19 @@ class Found:
 
 async def find_place(context: BotContext, text: str) -> Found:
     """Search settlements and districts by any spelling (see `bot.search`)."""
-    index = context.state.search
-    best, candidates = index.resolve(text)
+    places = await context.places()
+    best, candidates = places.search.resolve(text)
     found = Found()
-    async with context.db() as session:
-        if best is not None:
-            kind, _, slug = best.key.partition(":")
-            if kind == "settlement":
-                found.settlement = await queries.settlement(session, slug)
-            else:
-                found.district = await queries.district(session, slug)
-            return found
-        found.settlements, found.districts = await queries.places_by_keys(
-            session, [m.key for m in candidates]
-        )
+    if best is not None:
+        kind, _, slug = best.key.partition(":")
+        if kind == "settlement":
+            found.settlement = places.data.settlement(slug)
+        else:
+            found.district = places.data.district(slug)
+        return found
+    found.settlements, found.districts = places.data.places_by_keys(m.key for m in candidates)
     if not candidates:
-        found.suggestions = [m.key for m in index.suggest(text)]
+        found.suggestions = [m.key for m in places.search.suggest(text)]
     return found
 
 
@@ -103,8 +99,8 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         markup = cards.choices_keyboard(found.settlements, found.districts, context.tr)
         await show(update, context, message, markup)
         return
-    async with context.db() as session:
-        settlements, districts = await queries.places_by_keys(session, found.suggestions)
+    places = await context.places()
+    settlements, districts = places.data.places_by_keys(found.suggestions)
     lines = [
         _("I could not find a settlement or district called “{query}”.").format(
             query=escape(text[:100])
@@ -129,8 +125,7 @@ async def show_settlement(update: Update, context: BotContext, settlement: Settl
 
 
 async def show_settlement_by_slug(update: Update, context: BotContext, slug: str) -> None:
-    async with context.db() as session:
-        settlement = await queries.settlement(session, slug)
+    settlement = (await context.places()).data.settlement(slug)
     if settlement is None:
         await show_search_outcome(update, context, slug, Found())
         return
@@ -138,10 +133,8 @@ async def show_settlement_by_slug(update: Update, context: BotContext, slug: str
 
 
 async def show_regions(update: Update, context: BotContext) -> None:
-    async with context.db() as session:
-        regions = await queries.regions(session)
-        counts = await queries.settlement_counts(session)
-    text, markup = cards.regions_view(regions, counts, context.tr)
+    data = (await context.places()).data
+    text, markup = cards.regions_view(data.regions, data.settlement_counts(), context.tr)
     await show(update, context, text, markup)
 
 
@@ -151,8 +144,7 @@ async def show_district(update: Update, context: BotContext, district: District)
 
 
 async def show_district_by_slug(update: Update, context: BotContext, slug: str) -> None:
-    async with context.db() as session:
-        district = await queries.district(session, slug)
+    district = (await context.places()).data.district(slug)
     if district is None:
         await show_regions(update, context)
         return

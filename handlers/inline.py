@@ -1,7 +1,7 @@
 """Inline mode: `@bot sos` in any chat offers settlement cards to post there.
 
-Matching uses the in-memory search index (no database work for the search itself); the
-cards of the matches are then loaded in one round of queries. A district's name offers
+Matching uses the in-memory search index and the cards come from the in-memory place
+data (`bot.places`): an inline query costs no database work. A district's name offers
 its settlements. Results are in the querying user's language, so they are personal.
 """
 
@@ -24,7 +24,6 @@ from telegram.ext import BaseHandler, InlineQueryHandler
 from bot import cards, qr
 from bot.context import BotContext
 from bot.schedule import split_caravans
-from db import reach
 from db.models import Settlement
 from handlers.common import place_query
 
@@ -49,17 +48,22 @@ def default_order(settlements: list[Settlement], today: dt.date) -> list[Settlem
 
 async def matching_settlements(context: BotContext, text: str) -> list[Settlement]:
     """Settlements for the typed text, best match first (a district gives its settlements)."""
-    async with context.db() as session:
-        if not text:
-            every = list(await reach.settlement_cards(session))
-            return default_order(every, context.today)[:MAX_RESULTS]
-        matches = context.state.search.search(text, limit=MAX_RESULTS)
-        keys = [m.key.partition(":") for m in matches]
-        slugs = [slug for kind, _sep, slug in keys if kind == "settlement"]
-        districts = [slug for kind, _sep, slug in keys if kind == "district"]
-        if not matches:
-            return []
-        found = await reach.settlement_cards(session, slugs, districts)
+    places = await context.places()
+    if not text:
+        every = sorted(places.data.settlements.values(), key=lambda s: s.id)
+        return default_order(every, context.today)[:MAX_RESULTS]
+    matches = places.search.search(text, limit=MAX_RESULTS)
+    keys = [m.key.partition(":") for m in matches]
+    slugs = {slug for kind, _sep, slug in keys if kind == "settlement"}
+    districts = {slug for kind, _sep, slug in keys if kind == "district"}
+    found = sorted(
+        (
+            s
+            for s in places.data.settlements.values()
+            if s.slug in slugs or s.district.slug in districts
+        ),
+        key=lambda s: s.id,
+    )
     rank = {("settlement", s): i for i, (_k, _sep, s) in enumerate(keys)}
     rank |= {("district", d): i for i, (_k, _sep, d) in enumerate(keys)}
 

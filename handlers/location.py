@@ -21,7 +21,6 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot import callbacks as cb
 from bot import cards, geo
 from bot.context import BotContext
-from db import reach
 
 NEAREST = 5
 
@@ -43,8 +42,7 @@ async def ask_location(update: Update, context: BotContext) -> None:
 async def nearest_settlements(update: Update, context: BotContext) -> None:
     """A shared location: the nearest settlements, each with 🏘 open and 🔔 subscribe."""
     tr, location = context.tr, update.effective_message.location
-    async with context.db() as session:
-        located = await reach.located_settlements(session)
+    located = (await context.places()).data.located_settlements()
     ranked = geo.nearest(
         ((s, s.latitude, s.longitude) for s in located),
         location.latitude,

@@ -8,7 +8,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks as cb
 from bot import cards
 from bot.context import BotContext
-from db import queries
 from handlers.common import search, show, show_settlement_by_slug
 
 
@@ -41,8 +40,7 @@ async def send_location(update: Update, context: BotContext) -> None:
     """📍 sends the settlement's location as a venue."""
     query = update.callback_query
     _prefix, slug = cb.parse(query.data)
-    async with context.db() as session:
-        settlement = await queries.settlement(session, slug)
+    settlement = (await context.places()).data.settlement(slug)
     if settlement is None or settlement.latitude is None or settlement.longitude is None:
         await query.answer(context._("No coordinates are known for this place."), show_alert=True)
         return

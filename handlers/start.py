@@ -143,8 +143,7 @@ async def show_help(update: Update, context: BotContext) -> None:
             "source and date."
         ),
     ]
-    async with context.db() as session:
-        total = await queries.latest_total(session)
+    total = (await context.places()).data.latest_total()
     if total is not None:
         lines += ["", "📊 " + cards.total_line(total, context.tr)]
     if update.effective_user and await is_admin(context, update.effective_user.id):

@@ -95,11 +95,8 @@ async def subscribe_button(update: Update, context: BotContext) -> None:
     """🔔 on a settlement card, a district list or an ambiguous /subscribe: a short toast."""
     query = update.callback_query
     prefix, slug = cb.parse(query.data)
-    async with context.db() as session:
-        if prefix == cb.SUBSCRIBE_SETTLEMENT:
-            place = await queries.settlement(session, slug)
-        else:
-            place = await queries.district(session, slug)
+    data = (await context.places()).data
+    place = data.settlement(slug) if prefix == cb.SUBSCRIBE_SETTLEMENT else data.district(slug)
     if place is None:
         await query.answer(context._("This button is no longer valid. Please use /start."))
         return

@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from db import queries
+from db import queries, snapshot
 from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
@@ -31,12 +31,12 @@ async def test_migrations_match_the_models(session):
 
 
 async def test_bundled_dataset_is_loaded_completely(session):
-    regions = await queries.regions(session)
-    assert [r.slug for r in regions] == ["karabakh", "east-zangezur"]
-    assert sum(len(r.districts) for r in regions) == 15
-    counts = await queries.settlement_counts(session)
-    assert sum(counts.values()) == 33
-    sos = await queries.settlement(session, "sos")
+    data = await snapshot.load(session)
+    assert [r.slug for r in data.regions] == ["karabakh", "east-zangezur"]
+    assert sum(len(r.districts) for r in data.regions) == 15
+    assert sum(data.settlement_counts().values()) == 33
+    sos = data.settlement("sos")
+    assert sos is not None and await queries.settlement(session, "sos") is not None
     report = sos.housing[-1]
     assert (report.homes_total, report.ready) == (259, 10)
     assert [(d.due_by, d.homes) for d in report.deadlines] == [
@@ -44,13 +44,14 @@ async def test_bundled_dataset_is_loaded_completely(session):
         (dt.date(2026, 12, 31), 104),
     ]
     assert len(sos.caravans) == 4
-    total = await queries.latest_total(session)
+    total = data.latest_total()
     assert (total.people, total.as_of) == (26513, dt.date(2026, 1, 21))
 
 
 async def test_upcoming_caravans_first_else_recent(session):
-    upcoming, caravans = await queries.upcoming_or_recent_caravans(
-        session, dt.date(2026, 11, 26), limit=10, settlement_slug="sos"
+    data = await snapshot.load(session)
+    upcoming, caravans = data.upcoming_or_recent_caravans(
+        dt.date(2026, 11, 26), limit=10, settlement_slug="sos"
     )
     assert not upcoming
     assert [c.date.isoformat() for c in caravans] == [
@@ -59,8 +60,8 @@ async def test_upcoming_caravans_first_else_recent(session):
         "2025-11-19",
         "2025-09-11",
     ]
-    upcoming, caravans = await queries.upcoming_or_recent_caravans(
-        session, dt.date(2025, 12, 1), limit=10, district_slug="khojavand"
+    upcoming, caravans = data.upcoming_or_recent_caravans(
+        dt.date(2025, 12, 1), limit=10, district_slug="khojavand"
     )
     assert upcoming and caravans[0].date == dt.date(2025, 12, 16)
     assert all(c.date >= dt.date(2025, 12, 1) for c in caravans)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import CommandHandler
 
+import bot.places
 import bot.retry
 import db.session
 import handlers.errors
@@ -137,14 +138,21 @@ async def proxy(database_url: str) -> AsyncIterator[Proxy]:
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_unreachable_postgres_asks_to_try_again_and_recovers(database_url: str, proxy: Proxy):
+    """Lookups keep being answered from the in-memory place data (bot.places); what needs
+    the database gets "try again"; all works again once the database is back."""
     url = make_url(database_url).set(port=proxy.port).render_as_string(hide_password=False)
     async with serve_bot(FakeBotAPI(), url, Clock()) as running:
         chat = running.chat(6101, "az")
         assert "Sos" in (await chat.say("Sos"))["text"]
         await proxy.down()
+        await asyncio.sleep(bot.places.MAX_AGE)  # the copy is due for a check, which fails
         reply = await chat.say("Sos")
+        assert reply["text"].startswith("🏘 Sos")
+        reply = await chat.say("/subscribe Sos")
         assert UNAVAILABLE["az"] in reply["text"]
         await proxy.up()
+        reply = await chat.say("/subscribe Sos")
+        assert "Sos" in reply["text"] and UNAVAILABLE["az"] not in reply["text"]
         reply = await chat.say("Sos")
         assert reply["text"].startswith("🏘 Sos")
 

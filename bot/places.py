@@ -1,0 +1,106 @@
+"""The place data and its search index, kept current for every handler.
+
+Lookups read an in-memory copy (`db.snapshot.PlaceData`) instead of the database. The copy
+is trusted for `MAX_AGE` seconds; after that, the next lookup reads the `data_version`
+counter (one small query) and loads everything again only when it moved. A commit in this
+process that wrote place data (an admin's edit, an import) makes the next lookup load again
+at once, so an admin sees their own change immediately; changes made by other processes
+(another replica, `returnbot import`) show within `MAX_AGE`. While the database cannot be
+reached, the last copy keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.search import Entry, SearchIndex
+from db import snapshot
+from db.snapshot import PlaceData
+
+MAX_AGE = 1.0  # seconds a copy is used before the data_version counter is read again
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Places:
+    """One consistent copy: the data and the search index built from it."""
+
+    data: PlaceData
+    search: SearchIndex
+
+
+def search_index(data: PlaceData) -> SearchIndex:
+    """Settlements rank a little above districts of the same name."""
+    return SearchIndex(
+        Entry(p.key, p.names, 1.0 if p.key.startswith("settlement:") else 0.9)
+        for p in data.places()
+    )
+
+
+class PlaceCache:
+    """The current `Places` of one process (`AppState.places`)."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, max_age: float = MAX_AGE
+    ) -> None:
+        self._sessions = sessions
+        self._max_age = max_age
+        self._current: Places | None = None
+        self._generation = -1  # snapshot.generation the copy was loaded at
+        self._checked = 0.0  # time.monotonic() of the last load or version check
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> bool:
+        return (
+            self._current is not None
+            and self._generation == snapshot.generation
+            and time.monotonic() - self._checked < self._max_age
+        )
+
+    async def get(self) -> Places:
+        """The current copy, checked or loaded again first when it may be out of date."""
+        if self._fresh():
+            return self._current  # type: ignore[return-value]
+        async with self._lock:  # one check at a time; the others then find it fresh
+            if not self._fresh():
+                await self._refresh(force=False)
+        assert self._current is not None
+        return self._current
+
+    async def reload(self) -> Places:
+        """Load everything again now (start-up, after an import)."""
+        async with self._lock:
+            await self._refresh(force=True)
+        assert self._current is not None
+        return self._current
+
+    async def _refresh(self, *, force: bool) -> None:
+        generation = snapshot.generation
+        local_change = generation != self._generation
+        try:
+            async with self._sessions() as session:
+                unchanged = (
+                    self._current is not None
+                    and not (force or local_change)
+                    and await snapshot.data_version(session) == self._current.data.version
+                )
+                if unchanged:
+                    self._checked = time.monotonic()
+                    return
+                data = await snapshot.load(session)
+        except Exception as error:
+            if self._current is None or force:
+                raise
+            log.warning("place data could not be checked (%s); answering from the last copy", error)
+            self._checked = time.monotonic()
+            return
+        self._current = Places(data, search_index(data))
+        self._generation = generation
+        self._checked = time.monotonic()
+        log.debug("place data loaded at version %s", data.version)
