@@ -87,8 +87,8 @@ def usage(command: str, tr: Translator) -> str:
         "sethousing": (
             _(
                 "Usage: /sethousing <settlement> planned=<n> ready=<n> and any deadlines as "
-                "<YYYY>=<n> (by 31 December) or <YYYY-MM-DD>=<n>. Deadlines you do not give "
-                "are not carried over."
+                "<YYYY>=<n> (by 31 December) or <YYYY-MM-DD>=<n>. Deadlines from today on that "
+                "you do not give are kept; <YYYY>=0 removes one."
             ),
             "/sethousing Sos planned=120 ready=40 2026=30 2027-06-30=50",
         ),

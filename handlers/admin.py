@@ -170,7 +170,8 @@ def _assignments(tokens: list[str]) -> dict[str, str]:
 
 def parse_sethousing(args: list[str], today: dt.date) -> tuple[str, int, int, dict[dt.date, int]]:
     """`<settlement…> planned=<n> ready=<n> [<YYYY or YYYY-MM-DD>=<n> …]`; a year alone means
-    by 31 December of that year."""
+    by 31 December of that year, and 0 homes removes that deadline. The deadlines not given
+    are kept (`editing.housing_deadlines`), and checked once the settlement is known."""
     place = [a for a in args if "=" not in a]
     values = _assignments([a for a in args if "=" in a])
     if not place or "planned" not in values or "ready" not in values:
@@ -189,7 +190,7 @@ def parse_sethousing(args: list[str], today: dt.date) -> tuple[str, int, int, di
             raise ArgError(_("The deadline {value} is out of range."), value=key)
         if due_by in deadlines:
             raise ArgError(_("“{value}” is given twice."), value=key)
-        deadlines[due_by] = parse_count(value, key, 1, MAX_HOMES)
+        deadlines[due_by] = parse_count(value, key, 0, MAX_HOMES)  # 0: remove the deadline
     if ready > planned:
         raise ArgError(
             _("Ready homes ({ready}) cannot exceed planned ones ({planned})."),
@@ -202,6 +203,23 @@ def parse_sethousing(args: list[str], today: dt.date) -> tuple[str, int, int, di
             planned=planned,
         )
     return " ".join(place), planned, ready, deadlines
+
+
+def check_kept_deadlines(
+    planned: int, ready: int, stored: dict[dt.date, int], given: dict[dt.date, int]
+) -> None:
+    """The deadlines /sethousing keeps from the current figures count towards planned too."""
+    if ready + sum(stored.values()) > planned:
+        kept = ", ".join(f"{day.isoformat()}={n}" for day, n in stored.items() if day not in given)
+        raise ArgError(
+            _(
+                "Ready homes and the deadlines add up to more than planned ({planned}), with "
+                "the deadlines kept from the current figures ({kept}). Give those anew, or "
+                "=0 to remove one."
+            ),
+            planned=planned,
+            kept=kept,
+        )
 
 
 def parse_caravan_edit(args: list[str], today: dt.date) -> tuple[int, dict[str, Any]]:
@@ -432,6 +450,15 @@ async def _preview(update: Update, context: BotContext, pending: Pending) -> Non
             )
             confirm = context._("Record the caravan")
         else:
+            given = {dt.date.fromisoformat(d): n for d, n in data["deadlines"].items()}
+            stored = editing.housing_deadlines(settlement, context.today, given)
+            try:
+                check_kept_deadlines(data["planned"], data["ready"], stored, given)
+            except ArgError as error:
+                await _usage(update, context, "sethousing", error)
+                return
+            # from here on the deadlines are those the preview shows: ✅ stores exactly these
+            data["deadlines"] = {day.isoformat(): homes for day, homes in stored.items()}
             before = editing.admin_figures(settlement)
             text = admin_cards.housing_preview(
                 settlement, before, _figures(data), context.today, tr

@@ -11,13 +11,22 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from bot import admin_cards
 from bot import callbacks as cb
 from bot.fake_api import FakeBotAPI
 from bot.i18n import load_translators
-from db import outbox
-from db.models import Admin, AuditEntry, Caravan, Delivery, HousingReport, Settlement
+from db import editing, outbox
+from db.models import (
+    Admin,
+    AuditEntry,
+    Caravan,
+    Delivery,
+    HousingDeadline,
+    HousingReport,
+    Settlement,
+)
 from db.session import create_engine, create_sessionmaker
 from handlers.admin import ArgError, parse_addcaravan, parse_caravan_edit, parse_sethousing
 from tests.conftest import TODAY, Clock, RunningBot, buttons, serve_bot
@@ -72,6 +81,19 @@ async def settle(bot: RunningBot, seconds: float = 15) -> None:
         assert time.monotonic() < deadline, f"{left} deliveries still due"
         await asyncio.sleep(0.05)
     await bot.api.wait_idle(quiet=0.05)
+
+
+async def sos_deadlines(bot: RunningBot) -> dict[dt.date, int]:
+    """The deadlines of Sos's report dated today."""
+    async with database(bot) as session:
+        query = (
+            select(HousingReport)
+            .join(HousingReport.settlement)
+            .where(Settlement.slug == "sos", HousingReport.as_of == TODAY_DATE)
+            .options(selectinload(HousingReport.deadlines))
+        )
+        report = await session.scalar(query)
+        return {d.due_by: d.homes for d in report.deadlines}
 
 
 def received(bot: RunningBot, chat_id: int, marker: str) -> list[str]:
@@ -260,6 +282,36 @@ async def test_sethousing_shows_before_after_and_alerts_subscribers(admin_bot):
     assert entry.after["due:2027-06-30"] == 50 and "due:2027-06-30" not in entry.before
 
 
+async def test_sethousing_keeps_the_deadlines_not_given_and_shows_them(admin_bot):
+    """Sos has 259 planned, 10 ready, 75 due by the end of 2025 and 104 by the end of 2026;
+    today is 26 November 2026."""
+    bot = admin_bot
+    admin = bot.chat(ADMIN, "en")
+    preview = await admin.say("/sethousing Sos planned=259 ready=40")
+    text = preview["text"]
+    assert "Ready homes: 10 → 40" in text
+    assert "Due by December 31, 2026: 104\n" in text  # kept, unchanged
+    assert "Due by December 31, 2025: 75 → —" in text  # past: stays in the older report only
+    await admin.press(preview, "✅ Save")
+    assert await sos_deadlines(bot) == {dt.date(2026, 12, 31): 104}
+    card = await bot.chat(7301, "en").say("/schedule Sos")
+    assert "Due by December 31, 2026: +104 (total 144)" in card["text"]
+
+    reply = await admin.say("/sethousing Sos planned=150 ready=100")  # 100 + 104 > 150
+    assert "2026-12-31=104" in reply["text"] and "Usage: /sethousing" in reply["text"]
+    assert not buttons(reply)
+
+    preview = await admin.say("/sethousing Sos planned=150 ready=100 2026=0 2027=20")
+    text = preview["text"]
+    assert (
+        "Due by December 31, 2026: 104 → —" in text and "Due by December 31, 2027: — → 20" in text
+    )
+    await admin.press(preview, "✅ Save")
+    assert await sos_deadlines(bot) == {dt.date(2027, 12, 31): 20}
+    entries = await audit_log(bot)
+    assert [e.after.get("due:2026-12-31") for e in entries] == [104, None]
+
+
 # ------------------------------------------------------------------ correct and cancel
 
 
@@ -446,6 +498,8 @@ def test_parse_sethousing_years_mean_the_end_of_the_year():
     )
     assert (place, planned, ready) == ("Qırmızı Bazar", 300, 10)
     assert deadlines == {dt.date(2026, 12, 31): 100, dt.date(2027, 6, 30): 20}
+    *_, deadlines = parse_sethousing(["Sos", "planned=10", "ready=1", "2026=0"], TODAY_DATE)
+    assert deadlines == {dt.date(2026, 12, 31): 0}  # 0: remove that deadline
     for bad in (
         ["Sos", "planned=10", "ready=1", "2026=5", "2026-12-31=5"],  # the same deadline twice
         ["Sos", "planned=10", "ready=1", "soon=5"],
@@ -454,6 +508,32 @@ def test_parse_sethousing_years_mean_the_end_of_the_year():
     ):
         with pytest.raises(ArgError):
             parse_sethousing(bad, TODAY_DATE)
+
+
+def test_housing_deadlines_keep_the_current_future_ones_under_the_given_ones():
+    def report(as_of: dt.date, homes_total: int, due: dict[str, int]) -> HousingReport:
+        deadlines = [
+            HousingDeadline(due_by=dt.date.fromisoformat(d), homes=n) for d, n in due.items()
+        ]
+        return HousingReport(as_of=as_of, homes_total=homes_total, ready=1, deadlines=deadlines)
+
+    due = {"2025-12-31": 5, "2026-11-26": 6, "2027-12-31": 7}
+    current = report(dt.date(2025, 9, 14), 90, due)
+    older = report(dt.date(2024, 1, 1), 80, {"2030-01-01": 9})  # not the current report
+    sos = Settlement(slug="sos", housing=[older, current])
+    assert editing.housing_deadlines(sos, TODAY_DATE, {}) == {
+        dt.date(2026, 11, 26): 6,  # due today still counts
+        dt.date(2027, 12, 31): 7,
+    }
+    given = {dt.date(2027, 12, 31): 0, dt.date(2028, 6, 30): 3, dt.date(2026, 11, 26): 2}
+    assert editing.housing_deadlines(sos, TODAY_DATE, given) == {
+        dt.date(2026, 11, 26): 2,
+        dt.date(2028, 6, 30): 3,
+    }
+    assert editing.housing_deadlines(Settlement(slug="new", housing=[]), TODAY_DATE, given) == {
+        dt.date(2026, 11, 26): 2,
+        dt.date(2028, 6, 30): 3,
+    }
 
 
 def test_parse_caravan_edit():
