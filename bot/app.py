@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +40,8 @@ from handlers import (
 )
 
 log = logging.getLogger(__name__)
+
+MENU_JOB = "command menu"  # the job of `_schedule_menu`
 
 # Feature modules, each exposing HANDLERS; order matters only for overlapping filters,
 # so the catch-alls of `fallback` come last.
@@ -107,7 +110,7 @@ async def _open(application: Application) -> None:
     state.db = create_sessionmaker(state.engine)
     state.places = PlaceCache(state.db)
     await refresh_search(state)
-    await _register_commands(application)
+    _schedule_menu(application)
     state.delivery = DeliveryWorker(application)
     state.delivery.start()
     application.job_queue.run_repeating(_scan, interval=SCAN_INTERVAL, first=0, name="scan")
@@ -137,34 +140,53 @@ async def refresh_search(state: AppState) -> None:
     await state.places.reload()
 
 
-async def _register_commands(application: Application) -> None:
+def _schedule_menu(application: Application) -> None:
+    """Register the command menu as the first job once the application runs: its four Bot API
+    round trips need not delay answering the updates waiting at start-up."""
+    application.job_queue.run_once(
+        _register_commands,
+        when=0,
+        name=MENU_JOB,
+        data=asyncio.Event(),  # set when done; `started` waits for it
+        job_kwargs={"misfire_grace_time": None},  # however late the job queue starts
+    )
+
+
+async def _register_commands(context: BotContext) -> None:
     """The command menu in each language; a Bot API that refuses it does not stop the bot."""
-    state: AppState = application.bot_data
-    for language in (None, *LANGUAGES):
-        tr = state.translators[language or state.settings.default_language]
-        try:
-            await application.bot.set_my_commands(
-                start.bot_commands(tr.gettext),
-                scope=BotCommandScopeDefault(),
-                language_code=language,
-            )
-        except TelegramError as error:
-            log.warning("setMyCommands(%s) refused: %s", language or "default", error)
-            return
+    state = context.state
+    try:
+        for language in (None, *LANGUAGES):
+            tr = state.translators[language or state.settings.default_language]
+            try:
+                await context.bot.set_my_commands(
+                    start.bot_commands(tr.gettext),
+                    scope=BotCommandScopeDefault(),
+                    language_code=language,
+                )
+            except TelegramError as error:
+                log.warning("setMyCommands(%s) refused: %s", language or "default", error)
+                return
+    finally:
+        context.job.data.set()
 
 
 @asynccontextmanager
 async def started(application: Application, *, poll: bool = True) -> AsyncIterator[Application]:
     """Initialise, run post_init and start the application (polling unless `poll` is False),
-    as `run_polling` would, but inside the caller's event loop; undo it all on exit."""
+    as `run_polling` would, but inside the caller's event loop; undo it all on exit. Unlike
+    `run_polling`, the block begins only once the command menu is sent (`_schedule_menu`)."""
     await application.initialize()
     try:
         await application.post_init(application)
+        menu = application.job_queue.get_jobs_by_name(MENU_JOB)
         await application.start()
         if poll:
             await application.updater.start_polling(
                 poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
             )
+        for job in menu:
+            await job.data.wait()
         try:
             yield application
         finally:

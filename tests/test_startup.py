@@ -1,7 +1,11 @@
-"""Migrations at start-up: Alembic runs only when the schema is not at the newest revision."""
+"""Start-up: Alembic runs only when the schema is not at the newest revision; `returnbot run`
+answers the updates waiting for it and registers the command menu once it runs."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +13,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from bot.fake_api import FakeBotAPI, FakeBotServer
 from db.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from db.session import create_engine
 
@@ -63,3 +68,32 @@ def test_starting_on_a_database_at_head_does_not_import_alembic(database_url):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+async def test_run_answers_a_waiting_update_and_registers_the_menu(tmp_path):
+    api = FakeBotAPI()
+    async with FakeBotServer(api) as server_url:
+        api.send_text("/start", user_id=79, language_code="ru")  # waiting before the start
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        environment |= {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": server_url}
+        environment["PYTHONPATH"] = str(ROOT)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            await api.wait_for(lambda: api.calls_to("sendMessage"), timeout=60)
+            await api.wait_for(lambda: len(api.calls_to("setMyCommands")) >= 4, timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, output.decode()
+    assert api.calls_to("sendMessage")[0].params["chat_id"] == 79
+    assert all(call.status == 200 for call in api.calls_to("setMyCommands"))
+    assert {"", "az", "en", "ru"} <= {language for (_scope, language) in api.commands}
