@@ -1,8 +1,10 @@
 """The one delivery loop: broadcasts, announcements, reminders and alerts leave through here.
 
 Handlers and the data layer only write to the outbox (`db.outbox`). This loop claims due
-deliveries in small batches, composes each message in its recipient's language at send time,
-and sends them concurrently (at most CONCURRENCY in flight) under two limits:
+deliveries in batches (up to about two seconds' worth at BROADCAST_RATE) that wait here in
+order, composes each message in its recipient's language at send time (once per notice and
+language in a batch), and sends them concurrently (at most CONCURRENCY sends started and not
+yet recorded) under two limits:
 
 - overall: at most BROADCAST_RATE sends per second, evenly spaced (`Pacer`, no bursts);
 - per chat: one message at a time, and the next one at least PER_CHAT_INTERVAL after the
@@ -23,11 +25,13 @@ subclass of `NetworkError`):
 - `NetworkError` and 5xx: back to pending with a doubling delay, at most MAX_ATTEMPTS tries.
 
 Durability: a delivery is claimed (status "sending", `claimed_at`) before it is sent and
-marked after. Outcomes are written in small groups, and a claim's slot is freed only once its
-outcome is written, so a crash (`kill -9` included) repeats at most CONCURRENCY sends. A
-claim is a lease: the worker renews its claims every LEASE/3 seconds; rows whose lease ran out
-(their worker died) are claimed again by any worker — a starting worker never takes rows a
-live one is sending. On PostgreSQL several processes claim disjoint rows with
+marked after. Outcomes are written in groups (one UPDATE for all those sent), and a send's
+slot is freed only once its outcome is written, so a crash (`kill -9` included) repeats at
+most CONCURRENCY sends; claimed rows that were still waiting here were never sent, and come
+back when their lease runs out. A claim is a lease: the worker renews its claims every LEASE/3
+seconds; rows whose lease ran out (their worker died) are claimed again by any worker — a
+starting worker never takes rows a live one is sending. On stop, the rows still waiting are
+put back to pending at once. On PostgreSQL several processes claim disjoint rows with
 `SELECT … FOR UPDATE SKIP LOCKED` (`db.outbox.lock_rows`), and the claim skips chats that
 another delivery is being sent to or was sent to less than a second ago, so the per-chat
 second holds across processes too (`db.outbox.claim_due`); on SQLite one worker is enough
@@ -37,6 +41,11 @@ Broadcast progress is derived from the database (`db.broadcasts.counts`): whiche
 takes the turn (at most every PROGRESS_INTERVAL seconds) edits the admin's progress message,
 and the one that sees nothing left marks the broadcast done and writes the end report.
 A periodic scan (`scan`) writes the notices of new caravans and due reminders.
+
+Idle: whatever this process writes to the outbox wakes the loop (`wake`, `scan`); other
+processes (another replica, the CLI) are seen at the next look, at most IDLE_POLL seconds
+later. Broadcasts in progress are looked for every second while one is known to be running or
+this worker holds some of its deliveries, and at that same idle pace otherwise.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ import os
 import sys
 import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,9 +78,10 @@ from bot.timing import local_date
 from db import broadcasts, outbox, queries
 from db.models import Broadcast, Delivery, Notice
 
-CONCURRENCY = 20  # deliveries claimed and not yet recorded, at most: what a crash may repeat
-BATCH = CONCURRENCY  # claimed at once, at most
-IDLE_POLL = 1.0  # seconds between looks at the outbox when nothing woke the loop
+CONCURRENCY = 20  # sends started and not yet recorded, at most: what a crash may repeat
+BATCH = 200  # deliveries claimed at once, at most (they wait here, unsent, for a slot)
+CLAIM_AHEAD = 2.0  # seconds of sending at BROADCAST_RATE claimed at once (≥ CONCURRENCY)
+IDLE_POLL = 5.0  # seconds between looks at the outbox when nothing woke the loop
 TICK = 0.2  # seconds: how often outcomes are written while sending
 SCAN_INTERVAL = 5.0  # seconds between scans for new caravans and due reminders
 MAX_ATTEMPTS = 5
@@ -78,6 +89,7 @@ BACKOFF = 5.0  # seconds; doubled after each transient failure
 STOP_TIMEOUT = 5.0  # seconds to finish the sends in flight when stopping
 PER_CHAT_INTERVAL = 1.0  # seconds between the end of one send to a chat and the next
 PROGRESS_INTERVAL = 3.0  # seconds between edits of a broadcast's progress message
+PROGRESS_CHECK = 1.0  # seconds between looks at running broadcasts while there are some
 # Claim lease in seconds; renewed every LEASE/3 while held. Overridable for tests.
 LEASE = float(os.environ.get("DELIVERY_LEASE_SECONDS", "30"))
 
@@ -150,23 +162,28 @@ class DeliveryWorker:
     def __init__(self, application: Application, *, lease: float = LEASE) -> None:
         self.application = application
         self.state: AppState = application.bot_data
-        self.pacer = Pacer(self.state.settings.broadcast_rate)
+        rate = self.state.settings.broadcast_rate
+        self.pacer = Pacer(rate)
+        self.batch = max(CONCURRENCY, min(BATCH, int(rate * CLAIM_AHEAD)))
         self.lease = lease
         self.sent = 0  # sends this worker completed (for `--drain` and logs)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._held: set[int] = set()  # claimed by this worker, outcome not yet written
+        self._queue: deque[Delivery] = deque()  # claimed, not started yet (in claim order)
         self._held_notices: dict[int, int] = {}  # held broadcast delivery → its notice
         self._cancelled: set[int] = set()  # notices of stopped broadcasts among them
         self._sending: set[asyncio.Task[Outcome]] = set()
         self._in_request: set[asyncio.Task[Outcome] | None] = set()  # past their waits
         self._outcomes: list[Outcome] = []
+        self._texts: dict[tuple[int, str, dt.date], str | None] = {}  # composed, this batch
         self._chat_busy: set[int] = set()
         self._chat_free_at: dict[int, float] = {}
         self._renewed = time.monotonic()
         self._progress_task: asyncio.Task[None] | None = None
         self._progress_checked = 0.0
+        self._live_broadcasts = True  # until a look finds none
         self._cancel_checked = 0.0
         self._shown: dict[int, str] = {}  # broadcast → the progress text this worker showed
 
@@ -228,35 +245,50 @@ class DeliveryWorker:
     async def _run(self) -> None:
         try:
             while not self._stopping.is_set():
-                claimed = await self._step()
+                await self._step()
                 if self._progress_due():
                     self._start_progress()
-                if not claimed:
-                    await self._idle(TICK if self._held else IDLE_POLL)
+                await self._idle(self._pause())
         finally:
             await self._shutdown()
 
     async def _step(self) -> int:
-        """Write finished outcomes, renew leases, claim more if there is room; how many were
-        claimed. Database trouble is logged and retried on the next step."""
+        """Write finished outcomes, renew leases, claim more if few are left waiting, start
+        sends while there is room; how many were claimed. Database trouble is logged and
+        retried on the next step (the sends already claimed go on meanwhile)."""
+        claimed = 0
         try:
             await self._flush()
             await self._renew()
             await self._refresh_cancelled()
-            return await self._claim()
+            claimed = await self._claim()
         except Exception:  # e.g. the database is briefly unreachable: keep going
             log.exception("delivery step failed; retrying shortly")
+            self._start_sends()
             await asyncio.sleep(TICK)
             return 0
+        self._start_sends()
+        return claimed
+
+    def _pause(self) -> float:
+        """How long the loop may wait for a wake-up: briefly while it holds deliveries (to
+        record outcomes and start more), a second while a broadcast runs, else IDLE_POLL."""
+        if self._held:
+            return TICK
+        if self._live_broadcasts:
+            return PROGRESS_CHECK
+        return IDLE_POLL
 
     async def _idle(self, seconds: float) -> None:
-        """Wait for new work, room for a batch (see `_finished`), or `seconds`."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        """Wait for new work, room for more sends (see `_finished`), or `seconds`."""
+        if not self._wake.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), seconds)
         self._wake.clear()
 
     async def _shutdown(self) -> None:
         """Let sends in flight end (bounded), record them, and park what was never sent."""
+        self._queue.clear()  # never started: parked with the rest below
         for task in self._sending - self._in_request:  # still waiting for a turn: not sent
             task.cancel()
         if self._sending:
@@ -278,11 +310,12 @@ class DeliveryWorker:
     # ---------------------------------------------------------------- claiming and recording
 
     async def _claim(self) -> int:
-        room = CONCURRENCY - len(self._held)
-        if room < min(BATCH, CONCURRENCY) // 2 or self._stopping.is_set():
+        """Claim a batch when at most half a batch is left waiting; how many were claimed."""
+        if len(self._queue) > self.batch // 2 or self._stopping.is_set():
             return 0
+        limit = self.batch - len(self._queue)
         async with self.state.db() as session:
-            ids = await outbox.claim_due(session, self.state.clock(), room, lease=self.lease)
+            ids = await outbox.claim_due(session, self.state.clock(), limit, lease=self.lease)
             if not ids:
                 return 0
             self._held.update(ids)
@@ -293,27 +326,40 @@ class DeliveryWorker:
                 with contextlib.suppress(Exception):  # else their lease runs out
                     await outbox.release(session, ids)
                 raise
+        self._texts.clear()  # the notices were just read again: compose from these
         for delivery in deliveries:
             if delivery.notice.kind == broadcasts.BROADCAST:
                 self._held_notices[delivery.id] = delivery.notice_id
-            task = asyncio.create_task(self._deliver(delivery), name=f"delivery {delivery.id}")
-            self._sending.add(task)
-            task.add_done_callback(self._finished)
+        self._queue.extend(deliveries)
         # rows deleted between claim and load (/forget) are no longer held
         self._held.difference_update(set(ids) - {d.id for d in deliveries})
         return len(deliveries)
+
+    def _start_sends(self) -> None:
+        """Start waiting deliveries while fewer than CONCURRENCY are started and unrecorded."""
+        while (
+            self._queue
+            and len(self._sending) + len(self._outcomes) < CONCURRENCY
+            and not self._stopping.is_set()
+        ):
+            delivery = self._queue.popleft()
+            task = asyncio.create_task(self._deliver(delivery), name=f"delivery {delivery.id}")
+            self._sending.add(task)
+            task.add_done_callback(self._finished)
 
     def _unrecorded(self) -> set[int]:
         return {o.delivery.id for o in self._outcomes}
 
     def _finished(self, task: asyncio.Task[Outcome]) -> None:
         self._sending.discard(task)
-        if len(self._sending) <= CONCURRENCY // 2:  # room for a batch: record, claim more
-            self._wake.set()
         if not task.cancelled() and task.exception() is None:
             self._outcomes.append(task.result())
         elif not task.cancelled():
             log.error("delivery task failed", exc_info=task.exception())
+        # half the slots await their outcome's write (or all sends ended): record them,
+        # start more, claim more
+        if len(self._outcomes) >= CONCURRENCY // 2 or not self._sending:
+            self._wake.set()
 
     async def _flush(self) -> None:
         """Write the outcomes of finished sends; their claims are then released."""
@@ -385,12 +431,10 @@ class DeliveryWorker:
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
         """Send one delivery (waiting for its chat and for a slot); how it ended."""
-        state = self.state
         notice = delivery.notice
         payload = notice.payload or {}
         copy_from = payload.get("copy") if notice.kind == broadcasts.BROADCAST else None
-        tr = state.translators.get(delivery.user.language) or state.translators["en"]
-        text = None if copy_from else compose(notice, tr, local_date(state.clock()))
+        text = None if copy_from else self._compose(notice, delivery.user.language)
         if text is None and not copy_from:
             return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
         chat_id = delivery.chat_id
@@ -437,6 +481,16 @@ class DeliveryWorker:
             self._chat_free_at[chat_id] = time.monotonic() + PER_CHAT_INTERVAL
         return Outcome(delivery, outbox.SENT)
 
+    def _compose(self, notice: Notice, language: str) -> str | None:
+        """`compose`, once per notice, language and day in a claimed batch."""
+        today = local_date(self.state.clock())
+        key = (notice.id, language, today)
+        if key not in self._texts:
+            translators = self.state.translators
+            tr = translators.get(language) or translators["en"]
+            self._texts[key] = compose(notice, tr, today)
+        return self._texts[key]
+
     async def _chat_turn(self, chat_id: int) -> None:
         """Wait until nothing is being sent to the chat and its last message is a second old."""
         while True:
@@ -475,8 +529,12 @@ class DeliveryWorker:
     # ---------------------------------------------------------------- broadcast progress
 
     def _progress_due(self) -> bool:
+        """A look at running broadcasts: every PROGRESS_CHECK seconds while one is known to
+        run or this worker holds broadcast deliveries, every IDLE_POLL seconds otherwise."""
         running = self._progress_task is not None and not self._progress_task.done()
-        if running or time.monotonic() - self._progress_checked < 1.0:
+        busy = self._live_broadcasts or self._held_notices
+        every = PROGRESS_CHECK if busy else IDLE_POLL
+        if running or time.monotonic() - self._progress_checked < every:
             return False
         self._progress_checked = time.monotonic()
         return True
@@ -490,6 +548,7 @@ class DeliveryWorker:
         try:
             async with self.state.db() as session:
                 live = list(await broadcasts.in_progress(session))
+                self._live_broadcasts = bool(live)
                 if not live:
                     return
                 tally = await broadcasts.counts(session, [b.notice_id for b in live])

@@ -1,6 +1,7 @@
 """A real `returnbot run` process, polling the fake Bot API over HTTP, killed with SIGKILL in
 the middle of a broadcast and started again: nobody is lost, and at most the sends the worker
-had claimed (CONCURRENCY) are repeated."""
+had started and not yet recorded (CONCURRENCY) are repeated — the deliveries it had claimed
+but not started come back when their lease runs out, and are sent once."""
 
 from __future__ import annotations
 
