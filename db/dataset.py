@@ -353,24 +353,10 @@ def _sync_housing(settlement: Settlement, items: Sequence[Housing], report: Impo
             continue
         changed = _assign(housing, values)
         if sorted((d.due_by, d.homes) for d in housing.deadlines) != deadlines:
-            _sync_deadlines(housing, dict(deadlines))
+            housing.set_deadlines(dict(deadlines))
             changed = True
         if changed:
             report.note("housing reports", "changed")
-
-
-def _sync_deadlines(housing: HousingReport, wanted: dict[dt.date, int]) -> None:
-    """Update deadlines in place: replacing the list would insert a (report, date) pair
-    before deleting the old one and break the unique constraint."""
-    current = {d.due_by: d for d in housing.deadlines}
-    for due_by, deadline in current.items():
-        if due_by in wanted:
-            deadline.homes = wanted[due_by]
-        else:
-            housing.deadlines.remove(deadline)
-    for due_by, homes in sorted(wanted.items()):
-        if due_by not in current:
-            housing.deadlines.append(HousingDeadline(due_by=due_by, homes=homes))
 
 
 def _caravan_values(item: CaravanIn) -> dict[str, Any]:

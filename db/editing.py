@@ -32,7 +32,6 @@ from db.models import (
     Caravan,
     Delivery,
     District,
-    HousingDeadline,
     HousingReport,
     Notice,
     Settlement,
@@ -293,15 +292,7 @@ async def set_housing(
     }
     for key, value in values.items():
         setattr(report, key, value)
-    current = {d.due_by: d for d in report.deadlines}
-    for due_by, deadline in current.items():  # in place: keeps (report, date) unique
-        if due_by in deadlines:
-            deadline.homes = deadlines[due_by]
-        else:
-            report.deadlines.remove(deadline)
-    for due_by, homes in sorted(deadlines.items()):
-        if due_by not in current:
-            report.deadlines.append(HousingDeadline(due_by=due_by, homes=homes))
+    report.set_deadlines(deadlines)
     await session.flush()
     after = admin_figures(settlement)
     await outbox.record_housing_change(session, settlement, before, after, now)

@@ -133,6 +133,20 @@ class HousingReport(Base):
         back_populates="report", order_by="HousingDeadline.due_by", cascade="all, delete-orphan"
     )
 
+    def set_deadlines(self, wanted: dict[dt.date, int]) -> None:
+        """Make the deadlines exactly `wanted` (due date → homes), changing them in place:
+        replacing the list would insert a (report, date) pair before deleting the old one and
+        break the unique constraint."""
+        current = {d.due_by: d for d in self.deadlines}
+        for due_by, deadline in current.items():
+            if due_by in wanted:
+                deadline.homes = wanted[due_by]
+            else:
+                self.deadlines.remove(deadline)
+        for due_by, homes in sorted(wanted.items()):
+            if due_by not in current:
+                self.deadlines.append(HousingDeadline(due_by=due_by, homes=homes))
+
 
 class HousingDeadline(Base):
     """`homes` more homes are due by `due_by` (as published in the report)."""
