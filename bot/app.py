@@ -109,7 +109,7 @@ async def _open(application: Application) -> None:
     state.engine = create_engine(state.settings.database_url)
     state.db = create_sessionmaker(state.engine)
     state.places = PlaceCache(state.db)
-    await refresh_search(state)
+    await state.places.reload()
     _schedule_menu(application)
     state.delivery = DeliveryWorker(application)
     state.delivery.start()
@@ -133,11 +133,6 @@ async def _close(application: Application) -> None:
     engine = getattr(application.bot_data, "engine", None)
     if engine is not None:
         await engine.dispose()
-
-
-async def refresh_search(state: AppState) -> None:
-    """Load the place data and rebuild the search index now (see `bot.places`)."""
-    await state.places.reload()
 
 
 def _schedule_menu(application: Application) -> None:

@@ -257,9 +257,7 @@ async def apply_import(update: Update, context: BotContext) -> None:
         await show(update, context, error_message(error, context.tr))
         return
     log.info("admin %s imported %s: %s", actor, name, ", ".join(report.lines()))
-    from bot.app import refresh_search  # bot.app imports this module
-
-    await refresh_search(context.state)
+    await context.state.places.reload()  # the commit would do it at the next lookup anyway
     lines = [
         "✅ " + _("Imported {file}.").format(file=f"<b>{escape(name)}</b>"),
         *(count_lines(report, context.tr) or [_("The data already matched the file.")]),
