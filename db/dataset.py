@@ -31,6 +31,9 @@ from db.models import (
 )
 
 BUNDLED = Path(__file__).resolve().parent.parent / "bot" / "data" / "dataset.yaml"
+# safe_load's loader (plain data only), in libyaml when PyYAML has it: an eighth of the time
+# to read the bundled dataset, which a first start does before it answers
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -208,7 +211,7 @@ def parse_dataset(data: Any, name: str = "dataset") -> Dataset:
 def read_dataset(path: Path) -> Dataset:
     """Read and validate a YAML dataset file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise DatasetError(f"{path}: {error}") from None
     return parse_dataset(data, str(path))
