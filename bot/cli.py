@@ -205,7 +205,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # Start-up makes some 200 000 objects that live as long as the process (modules, classes,
     # handlers); the garbage collector would walk them over and over while they are being
-    # made, for a sixth of start-up's CPU. It is off until `_started_up` (or the end).
+    # made, for a sixth of start-up's CPU. For `run` and `chat` it is off until `_started_up`.
     gc.disable()
     try:
         return _main(argv)
@@ -233,6 +233,7 @@ def _main(argv: list[str] | None) -> int:
         return _run(settings)
     if args.command == "chat":
         return _chat(settings, args)
+    gc.enable()  # the one-off commands may read big files (XLSX): collect as usual
     if args.command == "health":
         return _health(settings)
     if args.command == "qr":
