@@ -97,3 +97,27 @@ async def test_run_answers_a_waiting_update_and_registers_the_menu(tmp_path):
     assert api.calls_to("sendMessage")[0].params["chat_id"] == 79
     assert all(call.status == 200 for call in api.calls_to("setMyCommands"))
     assert {"", "az", "en", "ru"} <= {language for (_scope, language) in api.commands}
+
+
+def imported_after(statement: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `statement`."""
+    code = f"import sys\n{statement}\nprint('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_starting_the_bot_loads_no_library_only_a_feature_needs():
+    modules = imported_after("import bot.cli, bot.app")
+    feature_only = {"alembic", "openpyxl", "defusedxml", "segno", "PIL", "icalendar", "aiohttp"}
+    feature_only |= {"yaml", "db.dataset", "db.tabular", "db.diff", "bot.web"}
+    assert not {m for m in modules if m.split(".")[0] in feature_only or m in feature_only}
+
+
+def test_the_echo_baseline_loads_nothing_of_returnbot_but_the_update_processor():
+    modules = imported_after("import bench.echo_bot")
+    ours = {m for m in modules if m.split(".")[0] in ("bot", "db", "handlers")}
+    assert ours == {"bot", "bot.updates"}
+    assert "sqlalchemy" not in modules and "pydantic" not in modules
