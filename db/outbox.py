@@ -136,18 +136,20 @@ async def scan_caravans(db: async_sessionmaker[AsyncSession], now: dt.datetime) 
     today = local_date(now)
     announced = select(Notice.id).where(Notice.caravan_id == Caravan.id, Notice.kind == ANNOUNCE)
     horizon = today + dt.timedelta(days=max(REMINDERS.values()))
-    async with db() as session:
-        fresh = await session.execute(_caravans().where(Caravan.date >= today, ~announced.exists()))
-        fresh_rows = [_Caravan(*row) for row in fresh]
-        soon = await session.execute(
-            _caravans().where(Caravan.date > today, Caravan.date <= horizon, announced.exists())
-        )
-        soon_rows = [_Caravan(*row) for row in soon]
-        keys = set(
-            await session.scalars(
-                select(Notice.key).where(Notice.caravan_id.in_([c.id for c in soon_rows]))
-            )
-        )
+    fresh_rows: list[_Caravan] = []
+    soon_rows: list[_Caravan] = []
+    keys: set[str] = set()
+    async with db() as session:  # one statement when no reminder can be due (the usual case)
+        upcoming = _caravans().add_columns(announced.exists()).where(Caravan.date >= today)
+        for *row, told in await session.execute(upcoming):
+            caravan = _Caravan(*row)
+            if not told:
+                fresh_rows.append(caravan)
+            elif today < caravan.date <= horizon:
+                soon_rows.append(caravan)
+        if soon_rows:
+            query = select(Notice.key).where(Notice.caravan_id.in_([c.id for c in soon_rows]))
+            keys = set(await session.scalars(query))
     written = 0
     for caravan in fresh_rows:
         # reminders already overdue at the announcement are recorded as skipped
