@@ -76,7 +76,7 @@ from bot.context import AppState
 from bot.i18n import Translator
 from bot.timing import local_date
 from db import broadcasts, outbox, queries
-from db.models import Broadcast, Delivery, Notice
+from db.models import Broadcast, Notice
 
 CONCURRENCY = 20  # sends started and not yet recorded, at most: what a crash may repeat
 BATCH = 200  # deliveries claimed at once, at most (they wait here, unsent, for a slot)
@@ -151,7 +151,7 @@ class _Skipped(Exception):
 class Outcome:
     """How one send ended: sent, blocked, failed (with the reason) or retry (transient)."""
 
-    delivery: Delivery
+    delivery: outbox.Claimed
     kind: str
     error: str = ""
 
@@ -171,7 +171,7 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._held: set[int] = set()  # claimed by this worker, outcome not yet written
-        self._queue: deque[Delivery] = deque()  # claimed, not started yet (in claim order)
+        self._queue: deque[outbox.Claimed] = deque()  # claimed, not started yet (in claim order)
         self._held_notices: dict[int, int] = {}  # held broadcast delivery → its notice
         self._cancelled: set[int] = set()  # notices of stopped broadcasts among them
         self._sending: set[asyncio.Task[Outcome]] = set()
@@ -320,7 +320,7 @@ class DeliveryWorker:
                 return 0
             self._held.update(ids)
             try:
-                deliveries = await outbox.load_deliveries(session, ids)
+                deliveries = await outbox.load_claimed(session, ids)
             except Exception:
                 self._held.difference_update(ids)
                 with contextlib.suppress(Exception):  # else their lease runs out
@@ -329,7 +329,7 @@ class DeliveryWorker:
         self._texts.clear()  # the notices were just read again: compose from these
         for delivery in deliveries:
             if delivery.notice.kind == broadcasts.BROADCAST:
-                self._held_notices[delivery.id] = delivery.notice_id
+                self._held_notices[delivery.id] = delivery.notice.id
         self._queue.extend(deliveries)
         # rows deleted between claim and load (/forget) are no longer held
         self._held.difference_update(set(ids) - {d.id for d in deliveries})
@@ -420,7 +420,7 @@ class DeliveryWorker:
 
     # ---------------------------------------------------------------- sending
 
-    async def _deliver(self, delivery: Delivery) -> Outcome:
+    async def _deliver(self, delivery: outbox.Claimed) -> Outcome:
         """Send one delivery; a bug in composing or sending it is logged and the delivery
         retried later (bounded), so its claim is always given back."""
         try:
@@ -429,12 +429,12 @@ class DeliveryWorker:
             log.exception("delivery %s: unexpected error", delivery.id)
             return Outcome(delivery, outbox.PENDING, f"unexpected error: {error!r}")
 
-    async def _attempt(self, delivery: Delivery) -> Outcome:
+    async def _attempt(self, delivery: outbox.Claimed) -> Outcome:
         """Send one delivery (waiting for its chat and for a slot); how it ended."""
         notice = delivery.notice
         payload = notice.payload or {}
         copy_from = payload.get("copy") if notice.kind == broadcasts.BROADCAST else None
-        text = None if copy_from else self._compose(notice, delivery.user.language)
+        text = None if copy_from else self._compose(notice, delivery.language)
         if text is None and not copy_from:
             return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
         chat_id = delivery.chat_id

@@ -2,7 +2,7 @@
 
 A notice and all its deliveries are written in one transaction; the notice's unique key
 makes a second attempt (a rescan, a restart, another replica) fail instead of repeating it.
-Deliveries are then claimed in small batches by the one delivery loop (`bot.delivery`),
+Deliveries are then claimed in batches by the one delivery loop (`bot.delivery`),
 which composes each message in the recipient's language when it sends it.
 
 Times in these tables are naive UTC (see `bot.timing.utc`); functions take aware moments.
@@ -384,24 +384,55 @@ async def renew_claims(session: AsyncSession, ids: Sequence[int]) -> None:
     await session.commit()
 
 
-async def load_deliveries(session: AsyncSession, ids: Sequence[int]) -> list[Delivery]:
-    """Deliveries with what composing them needs: the notice, its caravan or settlement and
-    district, and the recipient's language."""
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed delivery with what sending it needs: its notice (with the caravan or the
+    settlement, and the district) and the recipient's language."""
+
+    id: int
+    notice: Notice
+    user_id: int
+    chat_id: int
+    attempts: int
+    language: str
+
+
+async def load_claimed(session: AsyncSession, ids: Sequence[int]) -> list[Claimed]:
+    """The deliveries `ids` (those still there, in id order) as plain rows, and each of
+    their notices loaded once."""
+    rows = (
+        await session.execute(
+            select(
+                Delivery.id,
+                Delivery.notice_id,
+                Delivery.user_id,
+                Delivery.chat_id,
+                Delivery.attempts,
+                User.language,
+            )
+            .join(User, User.id == Delivery.user_id)
+            .where(Delivery.id.in_(ids))
+            .order_by(Delivery.id)
+        )
+    ).all()
+    if not rows:
+        return []
     place = selectinload(Settlement.district)
     query = (
-        select(Delivery)
-        .where(Delivery.id.in_(ids))
-        .order_by(Delivery.id)
+        select(Notice)
+        .where(Notice.id.in_(sorted({row.notice_id for row in rows})))
         .options(
-            selectinload(Delivery.user),
-            selectinload(Delivery.notice)
-            .selectinload(Notice.caravan)
-            .selectinload(Caravan.settlement)
-            .options(place),
-            selectinload(Delivery.notice).selectinload(Notice.settlement).options(place),
+            selectinload(Notice.caravan).selectinload(Caravan.settlement).options(place),
+            selectinload(Notice.settlement).options(place),
         )
     )
-    return list(await session.scalars(query))
+    notices = {notice.id: notice for notice in await session.scalars(query)}
+    return [
+        Claimed(
+            row.id, notices[row.notice_id], row.user_id, row.chat_id, row.attempts, row.language
+        )
+        for row in rows
+    ]
 
 
 async def _set(session: AsyncSession, delivery_id: int, **values: Any) -> None:
@@ -436,7 +467,7 @@ async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> No
 
 
 async def retry_later(
-    session: AsyncSession, delivery: Delivery, not_before: dt.datetime, error: str, limit: int
+    session: AsyncSession, delivery: Claimed, not_before: dt.datetime, error: str, limit: int
 ) -> bool:
     """Back to pending after a transient error, or failed after `limit` attempts. Commits;
     True when it will be retried."""

@@ -440,9 +440,7 @@ async def test_errors_are_told_apart_in_order(error, kind):
     application = SimpleNamespace(bot_data=state, bot=SimpleNamespace(send_message=refuse))
     worker = DeliveryWorker(application)  # type: ignore[arg-type]
     notice = SimpleNamespace(id=1, kind=broadcasts.BROADCAST, payload={"text": "hi"})
-    delivery = SimpleNamespace(
-        id=1, chat_id=5, user_id=5, attempts=0, notice=notice, user=SimpleNamespace(language="en")
-    )
+    delivery = SimpleNamespace(id=1, chat_id=5, user_id=5, attempts=0, notice=notice, language="en")
     outcome = await worker._deliver(delivery)  # type: ignore[arg-type]
     assert isinstance(outcome, Outcome) and outcome.kind == kind
 
