@@ -551,15 +551,25 @@ class DeliveryWorker:
                 self._live_broadcasts = bool(live)
                 if not live:
                     return
-                tally = await broadcasts.counts(session, [b.notice_id for b in live])
+                held = set(self._held_notices.values())
                 for broadcast in live:
+                    # counted (a GROUP BY over all its deliveries) only for this worker's
+                    # turn to edit, or once nothing is left to send (while this worker
+                    # holds some of its deliveries, something is)
+                    turn = await broadcasts.take_progress_turn(
+                        session, broadcast.id, PROGRESS_INTERVAL
+                    )
+                    if not turn and (
+                        broadcast.notice_id in held
+                        or await broadcasts.unsent_left(session, broadcast.notice_id)
+                    ):
+                        continue
+                    tally = await broadcasts.counts(session, [broadcast.notice_id])
                     counts = tally.get(broadcast.notice_id, broadcasts.Counts())
                     if counts.remaining <= 0:
                         if await broadcasts.finish(session, broadcast.id):
                             await self._report(session, broadcast, counts, final=True)
-                    elif await broadcasts.take_progress_turn(
-                        session, broadcast.id, PROGRESS_INTERVAL
-                    ):
+                    elif turn:
                         await self._report(session, broadcast, counts, final=False)
         except Exception:
             log.exception("broadcast progress update failed")

@@ -267,6 +267,17 @@ async def counts(session: AsyncSession, notice_ids: Sequence[int]) -> dict[int, 
     }
 
 
+async def unsent_left(session: AsyncSession, notice_id: int | None) -> bool:
+    """Whether a delivery of the notice is still to be sent (pending or being sent): one
+    row looked up, where `counts` reads them all."""
+    if notice_id is None:
+        return False
+    query = select(Delivery.id).where(
+        Delivery.notice_id == notice_id, Delivery.status.in_([outbox.PENDING, outbox.SENDING])
+    )
+    return (await session.scalar(query.limit(1))) is not None
+
+
 async def in_progress(session: AsyncSession) -> Sequence[Broadcast]:
     """Broadcasts being sent (a cancelled one gets its report from the cancel itself)."""
     query = select(Broadcast).where(Broadcast.status == SENDING)
