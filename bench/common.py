@@ -143,6 +143,15 @@ def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
             process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by the live process `pid` (Linux); NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     """Peak resident set size (VmHWM) of a live process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

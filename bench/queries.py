@@ -28,6 +28,7 @@ from bench.common import (
     PYTHON,
     FakeServer,
     bot_env,
+    cpu_seconds,
     percentile,
     prepare_database,
     ratio_line,
@@ -142,7 +143,10 @@ def run_bot(
             ]
             spy = start_process([*spy_command, "-o", str(py_spy)], {}, folder / "py-spy.log")
         try:
+            server.wait(lambda s: s["first_handout"] is not None, timeout)
+            cpu_before = cpu_seconds(bot.pid)  # start-up excluded
             figures = server.wait(lambda s: s["replied"] >= len(updates), timeout)
+            figures["cpu"] = cpu_seconds(bot.pid) - cpu_before
         finally:
             stop_process(bot, timeout=180)
             if spy is not None:
@@ -158,6 +162,11 @@ def report(label: str, figures: dict[str, Any], total: int) -> None:
         f"{label}: {figures['replied']}/{total} updates answered in {figures['elapsed']:.1f} s"
         f" -> {figures['rate']:.1f} updates/s; error replies: {figures['errors']}"
     )
+    if "cpu" in figures:
+        print(
+            f"  CPU of the bot process: {figures['cpu'] / total * 1000:.2f} ms per update; "
+            f"Bot API calls per update: {figures['calls'] / total:.2f}"
+        )
     every = [v for values in figures["latencies"].values() for v in values]
     print(f"  all       {summary(every)}")
     for kind in KINDS:
@@ -202,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         line = ratio_line("updates/s", ours["rate"], echo["rate"], f">= {GOAL}")
         ratio = ours["rate"] / echo["rate"] if echo["rate"] else 0.0
         print(line + (" met" if ratio >= GOAL else " MISSED"))
+        if ours.get("cpu") and echo.get("cpu"):
+            print(f"CPU per update: returnbot / echo = {ours['cpu'] / echo['cpu']:.2f}")
         p99 = percentile([v for vs in ours["latencies"].values() for v in vs], 0.99)
         print(f"returnbot p99 latency over all updates: {p99 * 1000:.1f} ms")
         if ours["replied"] < args.updates or echo["replied"] < args.updates:

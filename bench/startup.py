@@ -15,7 +15,6 @@ Run: `.venv/bin/python -m bench.startup [--repeat 3] [--quick]`.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
@@ -25,6 +24,7 @@ from bench.common import (
     PYTHON,
     FakeServer,
     bot_env,
+    cpu_seconds,
     median,
     prepare_database,
     returnbot_command,
@@ -34,15 +34,6 @@ from bench.common import (
 )
 
 GOAL = 2.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time used so far by the live process `pid` (Linux); NaN elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def first_reply(
