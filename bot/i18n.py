@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -54,14 +55,31 @@ class Translator:
 
     def date(self, value: dt.date) -> str:
         """`20 dekabr 2026`, `December 20, 2026`, `20 декабря 2026 г.`"""
-        return format_date(value, "long", locale=self.lang).replace(NARROW_NBSP, " ")
+        return _date(self.lang, value)
 
     def month(self, value: dt.date) -> str:
         """`dekabr 2026`, `December 2026`, `декабрь 2026 г.`"""
-        return format_skeleton("yMMMM", value, locale=self.lang).replace(NARROW_NBSP, " ")
+        return _month(self.lang, value)
 
     def number(self, value: int | float) -> str:
-        return format_decimal(value, locale=self.lang)
+        return _number(self.lang, value)
+
+
+# Babel parses the locale and its patterns on every call (about 50 µs a number); a card shows
+# a dozen dates and numbers, mostly the same few hundred, so the results are kept.
+@lru_cache(maxsize=4096)
+def _date(lang: str, value: dt.date) -> str:
+    return format_date(value, "long", locale=lang).replace(NARROW_NBSP, " ")
+
+
+@lru_cache(maxsize=1024)
+def _month(lang: str, value: dt.date) -> str:
+    return format_skeleton("yMMMM", value, locale=lang).replace(NARROW_NBSP, " ")
+
+
+@lru_cache(maxsize=8192)
+def _number(lang: str, value: int | float) -> str:
+    return format_decimal(value, locale=lang)
 
 
 def _load(lang: str, locales_dir: Path) -> Translations:
