@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,18 @@ TODAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=BAKU)
 
 def _pg_url(database: str) -> str:
     return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+RETURNBOT = str(Path(sys.executable).parent / "returnbot")  # the installed console script
+
+
+async def start_returnbot(
+    *args: str, cwd: Path, env: dict[str, str], output: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """`returnbot ARGS` as a real process, its stdout and stderr together into `output`."""
+    return await asyncio.create_subprocess_exec(
+        RETURNBOT, *args, cwd=cwd, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
+    )
 
 
 async def _pg_admin() -> asyncpg.Connection:

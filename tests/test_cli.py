@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 from db.dataset import BUNDLED
-
-RETURNBOT = str(Path(sys.executable).parent / "returnbot")
+from tests.conftest import RETURNBOT, start_returnbot
 
 
 def run(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
@@ -106,14 +104,7 @@ async def test_run_serves_telegram_by_polling_and_stops_on_sigterm(tmp_path):
     async with FakeBotServer(api) as server_url:
         environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         environment |= {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": server_url}
-        process = await asyncio.create_subprocess_exec(
-            RETURNBOT,
-            "run",
-            cwd=tmp_path,
-            env=environment,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_returnbot("run", cwd=tmp_path, env=environment)
         try:
             await api.wait_for(lambda: api.polling, timeout=60)
             api.send_text("/schedule Sos", user_id=77, language_code="az")

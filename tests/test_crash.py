@@ -8,28 +8,20 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 from collections import Counter
 from pathlib import Path
 
 from bot.delivery import CONCURRENCY
 from bot.fake_api import FakeBotAPI, FakeBotServer
+from tests.conftest import start_returnbot
 from tests.test_broadcast import ADMIN, add_users, broadcast_status, button, wait_until
 
-RETURNBOT = str(Path(sys.executable).parent / "returnbot")
 USERS = range(40_001, 40_201)
 TEXT = "Crash news"
 
 
 async def start(environment: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        RETURNBOT,
-        "run",
-        cwd=cwd,
-        env=environment,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    return await start_returnbot("run", cwd=cwd, env=environment, output=asyncio.subprocess.DEVNULL)
 
 
 def received(api: FakeBotAPI) -> Counter[int]:

@@ -25,9 +25,9 @@ from dockerfile_parse import DockerfileParser
 from bot.config import Settings
 from bot.fake_api import FakeBotAPI, FakeBotServer
 from bot.web import SECRET_HEADER
+from tests.conftest import RETURNBOT
 
 ROOT = Path(__file__).resolve().parent.parent
-RETURNBOT = str(Path(sys.executable).parent / "returnbot")
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 CI = os.environ.get("CI") == "true"
 SECRET = "Replica_secret-7"

@@ -12,7 +12,6 @@ import asyncio
 import io
 import os
 import shutil
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,8 @@ import zxingcpp
 from PIL import Image
 
 from bot.fake_api import FakeBotAPI, FakeBotServer
-from tests.conftest import Clock, RunningBot, button, buttons, serve_bot
+from tests.conftest import RETURNBOT, Clock, RunningBot, button, buttons, serve_bot
 
-RETURNBOT = str(Path(sys.executable).parent / "returnbot")
 USERNAME = FakeBotAPI().username
 # Before the last caravans of the bundled dataset: Sos has two upcoming (16 and 24 December
 # 2025), Şuşakənd one (25 December), Khojavand district nine.

@@ -7,7 +7,6 @@ import asyncio
 import os
 import shutil
 import signal
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,9 +15,8 @@ from sqlalchemy import func, insert, select
 from bot.fake_api import FakeBotAPI, FakeBotServer
 from db.models import Delivery, Subscription, User
 from db.session import create_engine, create_sessionmaker
-from tests.conftest import button
+from tests.conftest import button, start_returnbot
 
-RETURNBOT = str(Path(sys.executable).parent / "returnbot")
 ADMIN = 9101
 RECIPIENTS = range(300_000, 300_120)
 
@@ -48,14 +46,7 @@ async def statuses(url: str) -> dict[str, int]:
 
 
 async def start(environment: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        RETURNBOT,
-        "run",
-        cwd=cwd,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    return await start_returnbot("run", cwd=cwd, env=environment, output=asyncio.subprocess.PIPE)
 
 
 async def stop(process: asyncio.subprocess.Process) -> str:
