@@ -21,11 +21,9 @@ from db.models import (
     User,
 )
 
-# Many-to-one relations are joined into the main query; collections come in one SELECT
-# each (selectin).
-_DISTRICT_LOAD = (selectinload(District.settlements), joinedload(District.region))
-# A card's housing reports and their deadlines are few: joined too, so a card costs two
-# statements (place + housing, then caravans) instead of four.
+# Many-to-one relations are joined into the main query, and so are a card's housing
+# reports and deadlines (few): a settlement costs two statements (place + housing, then
+# caravans).
 _SETTLEMENT_LOAD = (
     joinedload(Settlement.district).joinedload(District.region),
     joinedload(Settlement.housing).joinedload(HousingReport.deadlines),
@@ -33,14 +31,8 @@ _SETTLEMENT_LOAD = (
 )
 
 
-async def district(session: AsyncSession, slug: str) -> District | None:
-    """A district with its region and settlements."""
-    query = select(District).where(District.slug == slug).options(*_DISTRICT_LOAD)
-    return await session.scalar(query)
-
-
 async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
-    """A settlement with everything its card shows, in one round of queries."""
+    """A settlement with everything its card shows, read fresh (for an admin's action)."""
     query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
     return (await session.scalars(query)).unique().first()
 

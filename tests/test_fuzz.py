@@ -309,9 +309,10 @@ async def database_state(fuzzed: Fuzzed) -> dict[str, Any]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def victim_subscriptions(fuzzed: Fuzzed) -> list[int]:
     """The victim follows everything, a district and a settlement."""
-    async with fuzzed.bot.application.bot_data.db() as session:
-        sos = await queries.settlement(session, "sos")
-        khojavand = await queries.district(session, "khojavand")
+    state = fuzzed.bot.application.bot_data
+    data = (await state.places.get()).data
+    sos, khojavand = data.settlement("sos"), data.district("khojavand")
+    async with state.db() as session:
         await queries.subscribe(session, VICTIM, "en")
         await queries.subscribe(session, VICTIM, "en", settlement_id=sos.id)
         await queries.subscribe(session, VICTIM, "en", district_id=khojavand.id)
