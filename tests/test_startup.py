@@ -16,6 +16,7 @@ from sqlalchemy import text
 from bot.fake_api import FakeBotAPI, FakeBotServer
 from db.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from db.session import create_engine
+from tests.conftest import start_returnbot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,17 +77,7 @@ async def test_run_answers_a_waiting_update_and_registers_the_menu(tmp_path):
         api.send_text("/start", user_id=79, language_code="ru")  # waiting before the start
         environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         environment |= {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": server_url}
-        environment["PYTHONPATH"] = str(ROOT)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            cwd=tmp_path,
-            env=environment,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_returnbot("run", cwd=tmp_path, env=environment)
         try:
             await api.wait_for(lambda: api.calls_to("sendMessage"), timeout=60)
             await api.wait_for(lambda: len(api.calls_to("setMyCommands")) >= 4, timeout=30)
