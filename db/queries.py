@@ -5,9 +5,11 @@ says so."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, case, delete, false, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -41,26 +43,49 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
-async def register_user(session: AsyncSession, user_id: int, chat_id: int, language: str) -> User:
-    """Create the user on first contact; a user who writes again is no longer blocked.
-    `language` is the one derived from Telegram; a language the user chose is kept. Commits."""
-    user = await session.get(User, user_id)
-    if user is None:
-        user = User(id=user_id, chat_id=chat_id, language=language)
-        session.add(user)
-        try:
-            await session.commit()
-            return user
-        except IntegrityError:  # the same newcomer's other update, on another replica, won
-            await session.rollback()
-            user = await session.get(User, user_id, populate_existing=True)
-            assert user is not None
-    user.chat_id = chat_id
-    user.blocked = False
-    if not user.language_chosen:
-        user.language = language
+def _register_statement(insert: Callable[[Table], Any]) -> Any:
+    """INSERT the newcomer or, when the id is known, un-block the user, take the new chat id
+    and the Telegram language unless the user chose one; RETURNING the stored language."""
+    users = User.__table__
+    statement = insert(users).values(
+        id=bindparam("id"),
+        chat_id=bindparam("chat_id"),
+        language=bindparam("language"),
+        language_chosen=false(),
+        blocked=false(),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[users.c.id],
+        set_={
+            "chat_id": statement.excluded.chat_id,
+            "blocked": false(),
+            "language": case(
+                (users.c.language_chosen, users.c.language), else_=statement.excluded.language
+            ),
+        },
+    ).returning(users.c.language)
+
+
+# One statement per dialect, built once: a single upsert is atomic on both backends, so the
+# same newcomer's first updates on two replicas at once cannot fail on the primary key.
+_REGISTER = {
+    "sqlite": _register_statement(sqlite.insert),
+    "postgresql": _register_statement(postgresql.insert),
+}
+
+
+async def register_user(session: AsyncSession, user_id: int, chat_id: int, language: str) -> str:
+    """Create the user on first contact; a user who writes again is no longer blocked and
+    their chat id is updated. `language` is the one derived from Telegram; a language the
+    user chose is kept. Commits; returns the user's stored language."""
+    connection = await session.connection()
+    result = await connection.execute(
+        _REGISTER[connection.dialect.name],
+        {"id": user_id, "chat_id": chat_id, "language": language},
+    )
+    stored = result.scalar_one()
     await session.commit()
-    return user
+    return stored
 
 
 async def choose_language(session: AsyncSession, user_id: int, chat_id: int, language: str) -> None:

@@ -69,11 +69,12 @@ async def remember_user(update: Update, context: BotContext) -> None:
         try:
             async with context.db() as session:
                 if chat is not None and chat.type == chat.PRIVATE:
-                    stored = await queries.register_user(
+                    language = await queries.register_user(
                         session, user.id, chat.id, telegram_language
                     )
                 else:
                     stored = await queries.get_user(session, user.id)
+                    language = stored.language if stored else telegram_language
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -82,7 +83,6 @@ async def remember_user(update: Update, context: BotContext) -> None:
             context.language = telegram_language
             await fallback.tell_user(update, context, error)
             raise ApplicationHandlerStop from error
-        language = stored.language if stored else telegram_language
         state.languages[user.id] = language
     context.language = language
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -107,24 +108,51 @@ def test_validation_names_the_place(path, value, expected):
 
 
 async def test_newcomer_registered_on_two_replicas_at_once(database_url):
-    """A newcomer's two first updates reach two replicas: the loser of the INSERT race
-    reads the winner's row instead of failing the update."""
+    """A newcomer's two first updates reach two replicas: the second INSERT waits for the
+    first (uncommitted) one and then updates the winner's row instead of failing the update."""
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
     try:
         async with sessions() as loser, sessions() as winner:
-            real_get = loser.get
+            real_commit = winner.commit
+            raced = {}
 
-            async def get_then_lose_the_race(*args, **kwargs):
-                found = await real_get(*args, **kwargs)
-                if found is None:
-                    await queries.register_user(winner, 777, 777, "ru")
-                return found
+            async def commit_while_the_loser_waits():
+                raced["loser"] = asyncio.create_task(queries.register_user(loser, 777, 777, "az"))
+                await asyncio.sleep(0.3)  # the loser's INSERT now waits for the winner's row
+                raced["waited"] = not raced["loser"].done()
+                await real_commit()
 
-            loser.get = get_then_lose_the_race
-            user = await queries.register_user(loser, 777, 777, "az")
-        assert (user.id, user.language) == (777, "az")
+            winner.commit = commit_while_the_loser_waits
+            assert await queries.register_user(winner, 777, 777, "ru") == "ru"
+            assert await raced["loser"] == "az"
+            assert raced["waited"]
         async with sessions() as session:
             assert (await queries.get_user(session, 777)).language == "az"
     finally:
         await engine.dispose()
+
+
+async def test_returning_user_is_unblocked_and_keeps_a_chosen_language(session):
+    assert await queries.register_user(session, 778, 778, "az") == "az"
+    user = await queries.get_user(session, 778)
+    assert (user.chat_id, user.language, user.language_chosen, user.blocked) == (
+        778,
+        "az",
+        False,
+        False,
+    )
+    await queries.set_blocked(session, 778, True)
+    session.expunge_all()
+    assert (await queries.get_user(session, 778)).blocked
+    assert await queries.register_user(session, 778, 9778, "ru") == "ru"  # Telegram's language
+    await queries.choose_language(session, 778, 9778, "en")
+    assert await queries.register_user(session, 778, 19778, "ru") == "en"  # the chosen one
+    session.expunge_all()
+    user = await queries.get_user(session, 778)
+    assert (user.chat_id, user.language, user.language_chosen, user.blocked) == (
+        19778,
+        "en",
+        True,
+        False,
+    )
