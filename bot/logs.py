@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import logging
 import sys
+import time
+from functools import lru_cache
 from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
@@ -20,11 +22,14 @@ from pythonjsonlogger.json import JsonFormatter
 QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiohttp.access")
 
 
-def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """Send every log record to `stream` (stderr) as one JSON line."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
+class JsonLines(JsonFormatter):
+    """`time`, `level`, `logger`, `event`, then the record's extra fields, as one JSON object.
+
+    A plain record (no exception, no stack, a string message: one per handled update) takes
+    a short path with the same output; any other goes through python-json-logger's own."""
+
+    def __init__(self) -> None:
+        super().__init__(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={
                 "asctime": "time",
@@ -33,7 +38,41 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
                 "message": "event",
             },
         )
-    )
+        self._second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """`2026-11-26 21:00:59,724` (local time), the date and time part made once a second."""
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second, stamp = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            stamp = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (second, stamp)
+        return self.default_msec_format % (stamp, record.msecs)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info or isinstance(record.msg, dict):
+            return super().format(record)
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record)
+        data = {
+            "time": record.asctime,
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.message,
+        }
+        skip = self._skip_fields
+        for key, value in record.__dict__.items():
+            if key not in skip and not (isinstance(key, str) and key.startswith("_")):
+                data[key] = value
+        return self.serialize_log_record(data)
+
+
+def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    """Send every log record to `stream` (stderr) as one JSON line."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonLines())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -50,6 +89,7 @@ def user_key(token: str) -> bytes:
     return hashlib.sha256(b"returnbot-log-user:" + token.encode()).digest()
 
 
+@lru_cache(maxsize=10_000)  # a user's updates come in bursts; HMAC costs more than a look-up
 def hash_user(user_id: int, key: bytes) -> str:
     """A short, stable, keyed pseudonym for a Telegram user id."""
     return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]

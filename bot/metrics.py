@@ -150,7 +150,7 @@ class Metrics:
 
 class MeteredRequest(WrappedRequest):
     """A Bot API transport that counts what happened to each message it carried, then hands
-    the request to `inner` (PTB's HTTPXRequest, or the in-process fake for `chat`)."""
+    the request to `inner` (`bot.transport.AiohttpRequest`, or the in-process fake for `chat`)."""
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
         super().__init__(inner)
@@ -201,6 +201,9 @@ Callback = Callable[[Any, Any], Awaitable[Any]]
 
 
 def _timed(callback: Callback, name: str, metrics: Metrics, key: bytes) -> Callback:
+    seconds = metrics.handler_seconds.labels(name)  # the labelled child, looked up once
+    counted: dict[str, Any] = {}  # update type → its child of `metrics.updates`
+
     @functools.wraps(callback)
     async def timed(update: Any, context: Any) -> Any:
         started = time.perf_counter()
@@ -215,20 +218,36 @@ def _timed(callback: Callback, name: str, metrics: Metrics, key: bytes) -> Callb
         finally:
             elapsed = time.perf_counter() - started
             kind = update_type(update)
-            metrics.updates.labels(kind).inc()
-            metrics.handler_seconds.labels(name).observe(elapsed)
-            user = getattr(update, "effective_user", None)
-            log.info(
-                "update handled",
-                extra={
+            counter = counted.get(kind)
+            if counter is None:
+                counter = counted[kind] = metrics.updates.labels(kind)
+            counter.inc()
+            seconds.observe(elapsed)
+            if log.isEnabledFor(logging.INFO):
+                user = getattr(update, "effective_user", None)
+                extra = {
                     "update_id": getattr(update, "update_id", None),
                     "update_type": kind,
                     "user": hash_user(user.id, key) if user is not None else None,
                     "handler": name,
                     "latency_ms": round(elapsed * 1000, 1),
                     "outcome": outcome,
-                },
-            )
+                }
+                # the record made directly: Logger.info would walk the stack for the
+                # caller's file and line, which the JSON line does not show
+                log.handle(
+                    log.makeRecord(
+                        log.name,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "update handled",
+                        (),
+                        None,
+                        "timed",
+                        extra,
+                    )
+                )
 
     return timed
 
