@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.search import Entry, SearchIndex
@@ -23,16 +26,34 @@ from db import snapshot
 from db.snapshot import PlaceData
 
 MAX_AGE = 1.0  # seconds a copy is used before the data_version counter is read again
+VIEWS = 2048  # composed views kept per copy (cards, keyboards, search outcomes): a few MB
+
+T = TypeVar("T")
+_MISSING = object()
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Places:
-    """One consistent copy: the data and the search index built from it."""
+    """One consistent copy: the data and the search index built from it, and what was
+    composed from them (see `view`)."""
 
     data: PlaceData
     search: SearchIndex
+    views: LRUCache[Hashable, Any] = field(
+        default_factory=lambda: LRUCache(maxsize=VIEWS), compare=False, repr=False
+    )
+
+    def view(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, made once for this copy: for what depends on nothing but this copy and
+        `key` (a card in one language on one day, the places a text finds…). Views are
+        shared: never change one."""
+        views = self.views
+        found = views.get(key, _MISSING)
+        if found is _MISSING:
+            found = views[key] = make()
+        return found
 
 
 def search_index(data: PlaceData) -> SearchIndex:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks as cb
 from bot import cards
 from bot.context import BotContext
+from bot.i18n import Translator
+from db.snapshot import PlaceData
 from handlers.common import find_place, place_query, show, show_search_outcome
 
 LIMIT = 12
@@ -17,10 +21,24 @@ async def show_caravans_for(
     update: Update, context: BotContext, settlement_slug: str | None, district_slug: str | None
 ) -> None:
     """The caravans of one settlement, one district, or everywhere."""
-    tr = context.tr
-    data = (await context.places()).data
+    tr, today = context.tr, context.today
+    places = await context.places()
+    text, markup = places.view(
+        ("caravans", settlement_slug, district_slug, tr.lang, today),
+        lambda: _caravans_view(places.data, settlement_slug, district_slug, tr, today),
+    )
+    await show(update, context, text, markup)
+
+
+def _caravans_view(
+    data: PlaceData,
+    settlement_slug: str | None,
+    district_slug: str | None,
+    tr: Translator,
+    today: dt.date,
+) -> tuple[str, InlineKeyboardMarkup]:
     upcoming, caravans = data.upcoming_or_recent_caravans(
-        context.today, limit=LIMIT, settlement_slug=settlement_slug, district_slug=district_slug
+        today, limit=LIMIT, settlement_slug=settlement_slug, district_slug=district_slug
     )
     place = back = None
     if settlement_slug and (settlement := data.settlement(settlement_slug)):
@@ -33,14 +51,13 @@ async def show_caravans_for(
         back = InlineKeyboardButton("⬅️ " + place, callback_data=cb.make(cb.DISTRICT, district_slug))
     if back is None:
         back = InlineKeyboardButton(
-            "🏘 " + context._("All districts"), callback_data=cb.make(cb.REGIONS)
+            "🏘 " + tr.gettext("All districts"), callback_data=cb.make(cb.REGIONS)
         )
     rows = [[back]]
     if upcoming and place is not None:  # 📅 only where there is something to add
         prefix = cb.CALENDAR_SETTLEMENT if settlement_slug else cb.CALENDAR_DISTRICT
         rows.insert(0, [cards.calendar_button(prefix, settlement_slug or district_slug, tr)])
-    text = cards.caravans_view(caravans, upcoming, place, tr)
-    await show(update, context, text, InlineKeyboardMarkup(rows))
+    return cards.caravans_view(caravans, upcoming, place, tr), InlineKeyboardMarkup(rows)
 
 
 async def caravans(update: Update, context: BotContext) -> None:

@@ -12,6 +12,8 @@ from telegram.error import BadRequest
 
 from bot import cards
 from bot.context import BotContext
+from bot.i18n import Translator
+from bot.places import Places
 from bot.text import split_html
 from db.models import District, Settlement
 
@@ -60,9 +62,10 @@ async def show(
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Found:
-    """The outcome of a place search: one place, several candidates, or suggestions."""
+    """The outcome of a place search: one place, several candidates, or suggestions (shared
+    by every search of the same text: never change one)."""
 
     settlement: Settlement | None = None
     district: District | None = None
@@ -74,33 +77,46 @@ class Found:
 async def find_place(context: BotContext, text: str) -> Found:
     """Search settlements and districts by any spelling (see `bot.search`)."""
     places = await context.places()
+    return places.view(("find", text), lambda: _find(places, text))
+
+
+def _find(places: Places, text: str) -> Found:
     best, candidates = places.search.resolve(text)
-    found = Found()
     if best is not None:
         kind, _, slug = best.key.partition(":")
         if kind == "settlement":
-            found.settlement = places.data.settlement(slug)
-        else:
-            found.district = places.data.district(slug)
-        return found
-    found.settlements, found.districts = places.data.places_by_keys(m.key for m in candidates)
-    if not candidates:
-        found.suggestions = [m.key for m in places.search.suggest(text)]
-    return found
+            return Found(settlement=places.data.settlement(slug))
+        return Found(district=places.data.district(slug))
+    settlements, districts = places.data.places_by_keys(m.key for m in candidates)
+    suggestions = [] if candidates else [m.key for m in places.search.suggest(text)]
+    return Found(settlements=settlements, districts=districts, suggestions=suggestions)
 
 
 async def show_search_outcome(update: Update, context: BotContext, text: str, found: Found) -> None:
     """Several matches → buttons to choose; none → suggestions and a way to browse."""
-    _ = context._
+    places, tr = await context.places(), context.tr
     if found.settlements or found.districts:
-        message = _("Several places match “{query}”. Which one do you mean?").format(
+        message = tr.gettext("Several places match “{query}”. Which one do you mean?").format(
             query=escape(text)
         )
-        markup = cards.choices_keyboard(found.settlements, found.districts, context.tr)
+        markup = places.view(
+            ("choices", tuple(found.settlements), tuple(found.districts), tr.lang),
+            lambda: cards.choices_keyboard(found.settlements, found.districts, tr),
+        )
         await show(update, context, message, markup)
         return
-    places = await context.places()
-    settlements, districts = places.data.places_by_keys(found.suggestions)
+    message, markup = places.view(
+        ("not found", text, tuple(found.suggestions), tr.lang),
+        lambda: _not_found(places, text, found.suggestions, tr),
+    )
+    await show(update, context, message, markup)
+
+
+def _not_found(
+    places: Places, text: str, suggestions: list[str], tr: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    _ = tr.gettext
+    settlements, districts = places.data.places_by_keys(suggestions)
     lines = [
         _("I could not find a settlement or district called “{query}”.").format(
             query=escape(text[:100])
@@ -115,13 +131,23 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
                 "Шушакенд), or browse all districts."
             )
         )
-    markup = cards.choices_keyboard(settlements, districts, context.tr)
-    await show(update, context, "\n".join(lines), markup)
+    return "\n".join(lines), cards.choices_keyboard(settlements, districts, tr)
 
 
 async def show_settlement(update: Update, context: BotContext, settlement: Settlement) -> None:
-    text = cards.settlement_card(settlement, context.tr, context.today)
-    await show(update, context, text, cards.settlement_keyboard(settlement, context.tr))
+    tr, today = context.tr, context.today
+
+    def compose() -> tuple[str, InlineKeyboardMarkup]:
+        return cards.settlement_card(settlement, tr, today), cards.settlement_keyboard(
+            settlement, tr
+        )
+
+    places = await context.places()
+    if places.data.settlement(settlement.slug) is settlement:  # (not one of an older copy)
+        text, markup = places.view(("settlement", settlement.slug, tr.lang, today), compose)
+    else:
+        text, markup = compose()
+    await show(update, context, text, markup)
 
 
 async def show_settlement_by_slug(update: Update, context: BotContext, slug: str) -> None:
@@ -133,13 +159,22 @@ async def show_settlement_by_slug(update: Update, context: BotContext, slug: str
 
 
 async def show_regions(update: Update, context: BotContext) -> None:
-    data = (await context.places()).data
-    text, markup = cards.regions_view(data.regions, data.settlement_counts(), context.tr)
+    places, tr = await context.places(), context.tr
+    data = places.data
+    text, markup = places.view(
+        ("regions", tr.lang), lambda: cards.regions_view(data.regions, data.settlement_counts(), tr)
+    )
     await show(update, context, text, markup)
 
 
 async def show_district(update: Update, context: BotContext, district: District) -> None:
-    text, markup = cards.district_view(district, context.tr)
+    places, tr = await context.places(), context.tr
+    if places.data.district(district.slug) is district:  # (not one of an older copy)
+        text, markup = places.view(
+            ("district", district.slug, tr.lang), lambda: cards.district_view(district, tr)
+        )
+    else:
+        text, markup = cards.district_view(district, tr)
     await show(update, context, text, markup)
 
 
