@@ -6,7 +6,11 @@ button press with `answerCallbackQuery` plus an edit, the API calls returnbot ma
 nothing else (no database, no search, no translations). It imports PTB and `bot.updates`
 (asyncio and `telegram.ext` only), nothing else of returnbot, so its start-up is PTB's own.
 
-Run: `TELEGRAM_BOT_TOKEN=… TELEGRAM_API_URL=… python -m bench.echo_bot`.
+With `--aiohttp` it talks to the Bot API over returnbot's transport (`bot.transport`)
+instead of PTB's default httpx: the like-for-like baseline, whose ratio shows what
+returnbot's own work costs once the transport is the same.
+
+Run: `TELEGRAM_BOT_TOKEN=… TELEGRAM_API_URL=… python -m bench.echo_bot [--aiohttp]`.
 """
 
 from __future__ import annotations
@@ -34,14 +38,19 @@ async def pressed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(html.escape(query.data or "?"))
 
 
-def main() -> int:
-    application = (
+def main(argv: list[str] | None = None) -> int:
+    builder = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ["TELEGRAM_API_URL"])
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .build()
     )
+    if "--aiohttp" in (sys.argv[1:] if argv is None else argv):
+        from bot.transport import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest(connection_pool_size=256))
+        builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))
+    application = builder.build()
     application.add_handler(MessageHandler(f.TEXT, echo))
     application.add_handler(CallbackQueryHandler(pressed))
     application.run_polling(allowed_updates=Update.ALL_TYPES)

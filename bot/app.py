@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import LANGUAGES, Settings
 from bot.context import AppState, BotContext, baku_now
@@ -20,6 +20,7 @@ from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.places import PlaceCache
 from bot.retry import RetryingRequest
+from bot.transport import AiohttpRequest
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
 from db.session import create_engine, create_sessionmaker
 from handlers import (
@@ -83,13 +84,12 @@ def build_application(
         .post_shutdown(_close)
     )
     # every Bot API call goes through MeteredRequest, which counts sent/failed/throttled;
-    # 256 connections is what PTB's builder would have given HTTPXRequest itself
+    # over HTTP (aiohttp: bot.transport) 5xx answers and time-outs are retried a bounded
+    # number of times (bot.retry). 256 connections, one for getUpdates: PTB's own defaults.
     metrics = Metrics()
-    # (over HTTP, 5xx answers and time-outs are retried a bounded number of times: bot.retry)
-    transport = request or RetryingRequest(HTTPXRequest(connection_pool_size=256))
+    transport = request or RetryingRequest(AiohttpRequest(connection_pool_size=256))
     builder = builder.request(MeteredRequest(transport, metrics))
-    if request is not None:
-        builder = builder.get_updates_request(request)
+    builder = builder.get_updates_request(request or AiohttpRequest(connection_pool_size=1))
     application = builder.build()
     state: AppState = application.bot_data
     state.settings = settings
