@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import partial
 from html import escape as _html_escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -26,6 +27,24 @@ from db.models import (
 )
 
 escape = partial(_html_escape, quote=False)  # text nodes only; no attribute values here
+
+
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that makes its JSON form once: PTB converts a keyboard to a dict
+    on every send, and a composed card (`bot.places.Places.view`) is sent again and again.
+    Like every PTB object it cannot be changed after it is made; never change the dict."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive)
+        try:
+            return self._as_dict
+        except AttributeError:
+            self._as_dict: dict[str, Any] = super().to_dict()
+            return self._as_dict
+
 
 LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English", "ru": "Русский"}
 
@@ -220,7 +239,7 @@ def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboar
     rows.append(
         [_button("⬅️ " + settlement.district.name(tr.lang), cb.DISTRICT, settlement.district.slug)]
     )
-    return InlineKeyboardMarkup(rows)
+    return Keyboard(rows)
 
 
 def calendar_button(
@@ -249,7 +268,7 @@ def regions_view(
             for d in region.districts
         ]
         rows += _rows(buttons, 2)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), Keyboard(rows)
 
 
 def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -279,7 +298,7 @@ def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboa
         ]
     )
     rows.append([_button("⬅️ " + _("All districts"), cb.REGIONS)])
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), Keyboard(rows)
 
 
 def caravans_view(
@@ -314,7 +333,7 @@ def caravans_view(
 
 def main_menu(tr: Translator) -> InlineKeyboardMarkup:
     _ = tr.gettext
-    return InlineKeyboardMarkup(
+    return Keyboard(
         [
             [
                 _button("🏘 " + _("Settlements"), cb.MENU, "settlements"),
@@ -331,7 +350,7 @@ def main_menu(tr: Translator) -> InlineKeyboardMarkup:
 
 def language_keyboard(current: str) -> InlineKeyboardMarkup:
     """One button per language, in its own name; the current one is ticked."""
-    return InlineKeyboardMarkup(
+    return Keyboard(
         [
             [
                 _button(("✓ " if code == current else "") + name, cb.LANGUAGE, code)
@@ -361,7 +380,7 @@ def choices_keyboard(
         for d in districts
     ]
     buttons.append(_button("🏘 " + _("All districts"), cb.REGIONS))
-    return InlineKeyboardMarkup(_rows(buttons, 1))
+    return Keyboard(_rows(buttons, 1))
 
 
 def total_line(total: Total | None, tr: Translator) -> str:
@@ -498,7 +517,7 @@ def subscriptions_view(
     buttons = [
         _button("❌ " + subscription_name(s, tr), cb.UNSUBSCRIBE, str(s.id)) for s in subscriptions
     ]
-    return "\n".join(lines), InlineKeyboardMarkup(_rows(buttons, 1))
+    return "\n".join(lines), Keyboard(_rows(buttons, 1))
 
 
 def subscribe_choices_keyboard(
@@ -511,13 +530,13 @@ def subscribe_choices_keyboard(
     buttons += [
         _button("🔔 " + district_name(d, tr), cb.SUBSCRIBE_DISTRICT, d.slug) for d in districts
     ]
-    return InlineKeyboardMarkup(_rows(buttons, 1))
+    return Keyboard(_rows(buttons, 1))
 
 
 def forget_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     """/forget: confirm (✅, as everywhere) or cancel."""
     _ = tr.gettext
-    return InlineKeyboardMarkup(
+    return Keyboard(
         [
             [
                 _button("✅ " + _("Yes, delete my data"), cb.FORGET, "yes"),

@@ -57,7 +57,7 @@ def _caravans_view(
     if upcoming and place is not None:  # 📅 only where there is something to add
         prefix = cb.CALENDAR_SETTLEMENT if settlement_slug else cb.CALENDAR_DISTRICT
         rows.insert(0, [cards.calendar_button(prefix, settlement_slug or district_slug, tr)])
-    return cards.caravans_view(caravans, upcoming, place, tr), InlineKeyboardMarkup(rows)
+    return cards.caravans_view(caravans, upcoming, place, tr), cards.Keyboard(rows)
 
 
 async def caravans(update: Update, context: BotContext) -> None:
