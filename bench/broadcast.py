@@ -7,7 +7,9 @@ another process) and a SQLite file holding N synthetic users:
   in process; a notice with one delivery per user is written through `db.outbox.add_notice`
   (INSERT … SELECT, as a caravan announcement is) and the worker sends it;
 - baseline: `telegram.Bot.send_message` in a loop over the same chats, the same text, with
-  the worker's concurrency (`bot.delivery.CONCURRENCY` sends in flight).
+  the worker's concurrency (`bot.delivery.CONCURRENCY` sends in flight), on PTB's default
+  transport (httpx); then the same loop on returnbot's transport (`bot.transport`, aiohttp),
+  the like-for-like ratio: what the outbox and the worker cost.
 
 Unthrottled: `BROADCAST_RATE` 1,000,000, no flood limit; goal ≥ 0.8× the baseline's rate.
 Throttled: the fake API refuses more than 30 sendMessage per second (429 `retry_after`),
@@ -127,8 +129,11 @@ async def returnbot_worker(
     }
 
 
-async def raw_worker(url: str, database: Path, send: int, concurrency: int) -> dict[str, Any]:
-    """`send_message` to the first `send` users, `concurrency` at a time, the same text."""
+async def raw_worker(
+    url: str, database: Path, send: int, concurrency: int, aiohttp: bool = False
+) -> dict[str, Any]:
+    """`send_message` to the first `send` users, `concurrency` at a time, the same text;
+    over PTB's default transport, or with `aiohttp` over returnbot's."""
     import sqlite3
 
     from sqlalchemy import select
@@ -159,7 +164,12 @@ async def raw_worker(url: str, database: Path, send: int, concurrency: int) -> d
     for chat in chats:
         queue.put_nowait(chat)
 
-    async with Bot(TOKEN, base_url=url) as bot:
+    request = None
+    if aiohttp:
+        from bot.transport import AiohttpRequest
+
+        request = AiohttpRequest(connection_pool_size=concurrency)
+    async with Bot(TOKEN, base_url=url, request=request) as bot:
 
         async def sender() -> None:
             while not queue.empty():
@@ -238,27 +248,32 @@ def unthrottled(folder: Path, recipients: int, timeout: float) -> tuple[float, f
             send=recipients,
             seconds=timeout,
         )
-    with FakeServer() as server:
-        raw = run_worker(
-            "raw",
-            server,
-            prepare(folder, "raw", recipients),
-            rate=1_000_000,
-            send=recipients,
-            seconds=timeout,
-            concurrency=_worker_concurrency(),
-        )
+    raws = {}
+    for kind in ("raw", "raw-aiohttp"):
+        with FakeServer() as server:
+            raws[kind] = run_worker(
+                kind,
+                server,
+                prepare(folder, kind, recipients),
+                rate=1_000_000,
+                send=recipients,
+                seconds=timeout,
+                concurrency=_worker_concurrency(),
+            )
     ours_rate = throughput(ours["server"]["send_times"], recipients)
-    raw_rate = throughput(raw["server"]["send_times"], recipients)
+    raw_rate, same_rate = (throughput(raws[k]["server"]["send_times"], recipients) for k in raws)
     print(
         f"unthrottled, {recipients} recipients: returnbot {ours['server']['sends']} sent at "
         f"{ours_rate:.1f}/s (enqueued in {ours['enqueue_seconds']:.2f} s); raw PTB loop "
-        f"{raw['server']['sends']} sent at {raw_rate:.1f}/s, {_worker_concurrency()} in flight"
+        f"{raws['raw']['server']['sends']} sent at {raw_rate:.1f}/s, the same loop on "
+        f"returnbot's transport at {same_rate:.1f}/s; {_worker_concurrency()} in flight"
     )
     ratio = ours_rate / raw_rate if raw_rate else 0.0
     complete = ours["server"]["sends"] >= recipients
     verdict = "met" if ratio >= UNTHROTTLED_GOAL and complete else "MISSED"
     print(f"unthrottled ratio {ratio:.2f} (goal >= {UNTHROTTLED_GOAL}) {verdict}")
+    like = ours_rate / same_rate if same_rate else 0.0
+    print(f"unthrottled ratio on the same transport {like:.2f}: what the outbox and worker cost")
     return ours_rate, raw_rate
 
 
@@ -300,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limited-seconds", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
-    parser.add_argument("--worker", choices=["returnbot", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", choices=["returnbot", "raw", "raw-aiohttp"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=1_000_000, help=argparse.SUPPRESS)
@@ -314,8 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps(result), flush=True)
         return 0
-    if args.worker == "raw":
-        result = asyncio.run(raw_worker(args.url, args.database, args.send, args.concurrency))
+    if args.worker in ("raw", "raw-aiohttp"):
+        aiohttp = args.worker == "raw-aiohttp"
+        result = asyncio.run(
+            raw_worker(args.url, args.database, args.send, args.concurrency, aiohttp)
+        )
         print(json.dumps(result), flush=True)
         return 0
     if args.quick:

@@ -23,7 +23,7 @@ EXPECTED = {
         "callback",
         "error replies: 0",
     ],
-    "broadcast": ["unthrottled ratio", "throttled ratio", "429s:"],
+    "broadcast": ["unthrottled ratio", "on the same transport", "throttled ratio", "429s:"],
     "memory": ["peak RSS ratio", "recipients: peak RSS"],
     "startup": ["already-migrated database", "fresh database", "baseline, PTB echo bot"],
 }
