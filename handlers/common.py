@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from html import escape
@@ -134,19 +135,24 @@ def _not_found(
     return "\n".join(lines), cards.choices_keyboard(settlements, districts, tr)
 
 
-async def show_settlement(update: Update, context: BotContext, settlement: Settlement) -> None:
-    tr, today = context.tr, context.today
+def settlement_view(
+    places: Places, settlement: Settlement, tr: Translator, today: dt.date
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A settlement's card and keyboard, composed once per copy, language and day."""
 
     def compose() -> tuple[str, InlineKeyboardMarkup]:
         return cards.settlement_card(settlement, tr, today), cards.settlement_keyboard(
             settlement, tr
         )
 
-    places = await context.places()
     if places.data.settlement(settlement.slug) is settlement:  # (not one of an older copy)
-        text, markup = places.view(("settlement", settlement.slug, tr.lang, today), compose)
-    else:
-        text, markup = compose()
+        return places.view(("settlement", settlement.slug, tr.lang, today), compose)
+    return compose()
+
+
+async def show_settlement(update: Update, context: BotContext, settlement: Settlement) -> None:
+    places = await context.places()
+    text, markup = settlement_view(places, settlement, context.tr, context.today)
     await show(update, context, text, markup)
 
 

@@ -23,9 +23,10 @@ from telegram.ext import BaseHandler, InlineQueryHandler
 
 from bot import cards, qr
 from bot.context import BotContext
+from bot.places import Places
 from bot.schedule import split_caravans
 from db.models import Settlement
-from handlers.common import place_query
+from handlers.common import place_query, settlement_view
 
 MAX_RESULTS = 50  # Telegram's limit per answer
 CACHE_SECONDS = 300  # the data changes a few times a week; five minutes keeps answers fresh
@@ -76,9 +77,10 @@ async def matching_settlements(context: BotContext, text: str) -> list[Settlemen
     return sorted(found, key=position)[:MAX_RESULTS]
 
 
-def result(settlement: Settlement, context: BotContext) -> InlineQueryResultArticle:
+def result(settlement: Settlement, context: BotContext, places: Places) -> InlineQueryResultArticle:
     """One settlement as an article: the card, and a button that opens it in the bot."""
     tr = context.tr
+    card, _keyboard = settlement_view(places, settlement, tr, context.today)
     link = qr.deep_link(context.bot.username, "s", settlement.slug)
     open_button = InlineKeyboardButton("🤖 " + tr.gettext("Open in the bot"), url=link)
     description = f"{cards.kind_label(settlement.kind, tr)} · " + cards.district_name(
@@ -89,7 +91,7 @@ def result(settlement: Settlement, context: BotContext) -> InlineQueryResultArti
         title=settlement.name(tr.lang),
         description=description,
         input_message_content=InputTextMessageContent(
-            cards.settlement_card(settlement, tr, context.today),
+            card,
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
@@ -106,8 +108,9 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         button = InlineQueryResultsButton(
             text=context._("Nothing found. Open the bot"), start_parameter="inline"
         )
+    places = await context.places()
     await query.answer(
-        [result(s, context) for s in settlements],
+        [result(s, context, places) for s in settlements],
         cache_time=CACHE_SECONDS,
         is_personal=True,  # the cards are in the querying user's language
         button=button,
