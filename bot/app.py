@@ -130,6 +130,9 @@ async def _stop(application: Application) -> None:
 
 async def _close(application: Application) -> None:
     await _stop(application)
+    places = getattr(application.bot_data, "places", None)
+    if places is not None:
+        await places.close()
     engine = getattr(application.bot_data, "engine", None)
     if engine is not None:
         await engine.dispose()

@@ -1,17 +1,20 @@
 """The place data and its search index, kept current for every handler.
 
 Lookups read an in-memory copy (`db.snapshot.PlaceData`) instead of the database. The copy
-is trusted for `MAX_AGE` seconds; after that, the next lookup reads the `data_version`
-counter (one small query) and loads everything again only when it moved. A commit in this
-process that wrote place data (an admin's edit, an import) makes the next lookup load again
-at once, so an admin sees their own change immediately; changes made by other processes
-(another replica, `returnbot import`) show within `MAX_AGE`. While the database cannot be
-reached, the last copy keeps answering.
+is trusted for `MAX_AGE` seconds; after that, the next lookup starts a check in the
+background — it reads the `data_version` counter (one small query) and loads everything
+again only when it moved — and is answered from the copy meanwhile: lookups never queue
+behind the check (they did, and under load every handler stalled for it once a second). A
+commit in this process that wrote place data (an admin's edit, an import) makes the next
+lookup wait for a new copy, so an admin sees their own change immediately; changes made by
+other processes (another replica, `returnbot import`) show within `MAX_AGE` and one check.
+While the database cannot be reached, the last copy keeps answering.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Hashable
@@ -76,20 +79,33 @@ class PlaceCache:
         self._generation = -1  # snapshot.generation the copy was loaded at
         self._checked = 0.0  # time.monotonic() of the last load or version check
         self._lock = asyncio.Lock()
+        self._checking: asyncio.Task[None] | None = None
 
-    def _fresh(self) -> bool:
-        return (
-            self._current is not None
-            and self._generation == snapshot.generation
-            and time.monotonic() - self._checked < self._max_age
-        )
+    def _current_here(self) -> bool:
+        """A copy exists and this process has not changed place data since it was made."""
+        return self._current is not None and self._generation == snapshot.generation
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._checked >= self._max_age
 
     async def get(self) -> Places:
-        """The current copy, checked or loaded again first when it may be out of date."""
-        if self._fresh():
+        """The current copy. When it is older than `max_age`, a check starts in the
+        background; only the first load and this process's own changes are waited for."""
+        if self._current_here():
+            if self._due() and (self._checking is None or self._checking.done()):
+                self._checking = asyncio.create_task(self.check(), name="place data check")
             return self._current  # type: ignore[return-value]
+        async with self._lock:
+            if not self._current_here():
+                await self._refresh(force=False)
+        assert self._current is not None
+        return self._current
+
+    async def check(self) -> Places:
+        """Read the version now (when the copy is due or this process changed place data)
+        and load again if it moved; the copy to use afterwards."""
         async with self._lock:  # one check at a time; the others then find it fresh
-            if not self._fresh():
+            if not self._current_here() or self._due():
                 await self._refresh(force=False)
         assert self._current is not None
         return self._current
@@ -100,6 +116,13 @@ class PlaceCache:
             await self._refresh(force=True)
         assert self._current is not None
         return self._current
+
+    async def close(self) -> None:
+        """Stop a check in progress (shutdown)."""
+        if self._checking is not None and not self._checking.done():
+            self._checking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checking
 
     async def _refresh(self, *, force: bool) -> None:
         generation = snapshot.generation
