@@ -19,6 +19,7 @@ from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.places import PlaceCache
+from bot.registrar import Registrar
 from bot.retry import RetryingRequest
 from bot.transport import AiohttpRequest
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
@@ -109,6 +110,7 @@ async def _open(application: Application) -> None:
     state.engine = create_engine(state.settings.database_url)
     state.db = create_sessionmaker(state.engine)
     state.places = PlaceCache(state.db)
+    state.registrar = Registrar(state.db)
     await state.places.reload()
     _schedule_menu(application)
     state.delivery = DeliveryWorker(application)
@@ -130,9 +132,9 @@ async def _stop(application: Application) -> None:
 
 async def _close(application: Application) -> None:
     await _stop(application)
-    places = getattr(application.bot_data, "places", None)
-    if places is not None:
-        await places.close()
+    for service in ("registrar", "places"):
+        if (opened := getattr(application.bot_data, service, None)) is not None:
+            await opened.close()
     engine = getattr(application.bot_data, "engine", None)
     if engine is not None:
         await engine.dispose()

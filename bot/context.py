@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.delivery import DeliveryWorker
     from bot.metrics import Metrics
     from bot.places import PlaceCache, Places
+    from bot.registrar import Registrar
 
 BAKU = ZoneInfo("Asia/Baku")
 
@@ -36,6 +37,7 @@ class AppState:
         self.db: async_sessionmaker[AsyncSession]
         self.translators: dict[str, Translator]
         self.places: PlaceCache  # place data and search index in memory (bot.places)
+        self.registrar: Registrar  # newcomers written in batches (bot.registrar)
         self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
         self.metrics: Metrics  # counters and gauges of GET /metrics (bot.metrics)
         self.clock: Callable[[], dt.datetime] = baku_now

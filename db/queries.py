@@ -63,7 +63,7 @@ def _register_statement(insert: Callable[[Table], Any]) -> Any:
                 (users.c.language_chosen, users.c.language), else_=statement.excluded.language
             ),
         },
-    ).returning(users.c.language)
+    ).returning(users.c.id, users.c.language)
 
 
 # One statement per dialect, built once: a single upsert is atomic on both backends, so the
@@ -83,7 +83,21 @@ async def register_user(session: AsyncSession, user_id: int, chat_id: int, langu
         _REGISTER[connection.dialect.name],
         {"id": user_id, "chat_id": chat_id, "language": language},
     )
-    stored = result.scalar_one()
+    stored = result.one().language
+    await session.commit()
+    return stored
+
+
+async def register_users(
+    session: AsyncSession, newcomers: Sequence[tuple[int, int, str]]
+) -> dict[int, str]:
+    """`register_user` for several (user id, chat id, Telegram language) at once, one
+    statement and one commit (`bot.registrar`); returns each user's stored language.
+    The user ids must differ (one statement cannot update a row twice)."""
+    connection = await session.connection()
+    rows = [{"id": u, "chat_id": c, "language": lang} for u, c, lang in newcomers]
+    result = await connection.execute(_REGISTER[connection.dialect.name], rows)
+    stored = {row.id: row.language for row in result}
     await session.commit()
     return stored
 

@@ -67,14 +67,12 @@ async def remember_user(update: Update, context: BotContext) -> None:
         telegram_language = pick_language(None, user.language_code, default)
         chat = update.effective_chat
         try:
-            async with context.db() as session:
-                if chat is not None and chat.type == chat.PRIVATE:
-                    language = await queries.register_user(
-                        session, user.id, chat.id, telegram_language
-                    )
-                else:
+            if chat is not None and chat.type == chat.PRIVATE:
+                language = await state.registrar.register(user.id, chat.id, telegram_language)
+            else:
+                async with context.db() as session:
                     stored = await queries.get_user(session, user.id)
-                    language = stored.language if stored else telegram_language
+                language = stored.language if stored else telegram_language
         except Exception as error:
             if not is_unavailable(error):
                 raise
