@@ -74,6 +74,7 @@ from bot import admin_cards, cards
 from bot import broadcasts as texts
 from bot.context import AppState
 from bot.i18n import Translator
+from bot.retry import paced_by_caller
 from bot.timing import local_date
 from db import broadcasts, outbox, queries
 from db.models import Broadcast, Notice
@@ -519,7 +520,8 @@ class DeliveryWorker:
             task = asyncio.current_task()
             self._in_request.add(task)
             try:
-                return await method(*args, **kwargs)
+                with paced_by_caller():  # every 429 comes back here: all senders pause
+                    return await method(*args, **kwargs)
             except RetryAfter as error:
                 pause = retry_seconds(error)
                 log.info("flood limit: pausing all deliveries for %.1f s", pause)

@@ -230,6 +230,23 @@ async def test_polling_survives_get_updates_5xx(running_bot: RunningBot):
     assert reply["text"].startswith("🏘 Shushakend")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_replies_over_the_flood_limit_wait_their_turn_and_arrive(database_url: str):
+    """Telegram answers 429 `retry_after` past about 30 messages a second: a burst of
+    questions is answered a little late, not never, and never with the error message."""
+    api = FakeBotAPI(global_rate=5)
+    users = range(6801, 6816)
+    async with serve_bot(api, database_url, Clock()):
+        for user in users:
+            api.send_text("Sos", user_id=user)
+        await api.wait_for(lambda: all(api.bot_messages(u) for u in users), timeout=20)
+        await api.wait_idle(quiet=0.3, timeout=10)
+    assert any(c.status == 429 for c in api.calls_to("sendMessage"))
+    for user in users:
+        [card] = api.bot_messages(user)
+        assert card["text"].startswith("🏘 Sos")
+
+
 # ---------------------------------------------------------------- error reports
 
 

@@ -1,5 +1,6 @@
 """`bot.transport.AiohttpRequest`, the bot's Bot API transport, against real servers on
-127.0.0.1: what it sends, how it fails, and the proxy it takes from the environment.
+127.0.0.1: what it sends, how it fails, and the proxy it takes from the environment; and
+how `bot.retry` treats a 429.
 
 The whole suite runs the bot over this transport too; these are the cases it doesn't reach.
 """
@@ -7,6 +8,7 @@ The whole suite runs the bot over this transport too; these are the cases it doe
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +17,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 
+import bot.retry
+from bot.retry import RetryingRequest
 from bot.transport import AiohttpRequest
 
 TOKEN = "123:abc"
@@ -226,3 +230,41 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class Scripted(AiohttpRequest):
+    """A transport answering from a script of (status, body) instead of the network."""
+
+    def __init__(self, *answers: tuple[int, dict[str, Any]]) -> None:
+        super().__init__()
+        self.answers = list(answers)
+        self.calls = 0
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.calls += 1
+        status, body = self.answers.pop(0)
+        return status, json.dumps(body).encode()
+
+
+FLOOD = (429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 0.2}})
+DONE = (200, {"ok": True, "result": True})
+
+
+async def test_a_429_is_waited_out_unless_the_caller_paces_itself(monkeypatch) -> None:
+    monkeypatch.setattr(bot.retry, "FLOOD_JITTER", 0.0)
+    url = f"http://127.0.0.1:9/bot{TOKEN}/sendMessage"
+    inner = Scripted(FLOOD, FLOOD, DONE)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, _ = await RetryingRequest(inner).do_request(url, "POST")
+    assert (status, inner.calls) == (200, 3) and loop.time() - started >= 0.4
+
+    inner = Scripted(FLOOD, DONE)
+    with bot.retry.paced_by_caller():
+        status, _ = await RetryingRequest(inner).do_request(url, "POST")
+    assert (status, inner.calls) == (429, 1)
+
+    monkeypatch.setattr(bot.retry, "FLOOD_WAIT", 0.3)  # a second wait would pass it
+    inner = Scripted(FLOOD, FLOOD, DONE)
+    status, _ = await RetryingRequest(inner).do_request(url, "POST")
+    assert (status, inner.calls) == (429, 2)
