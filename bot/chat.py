@@ -2,24 +2,32 @@
 
 Each input line becomes a Telegram update that the application processes; the bot's
 requests go to an in-process fake Bot API (no sockets) and are printed as they would
-appear: texts, edits, buttons (numbered for `/press N`), locations and alerts.
+appear: texts, edits, buttons (numbered for `/press N`), locations, files and alerts.
+`/file PATH [caption]` sends a file from disk as a document, as an admin sends a dataset
+to import.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import mimetypes
 import re
+import shlex
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
 
 from bot.app import build_application, started
 from bot.config import Settings
-from bot.fake_api import FakeBotAPI, InProcessRequest
+from bot.fake_api import FakeBotAPI, InProcessRequest, UploadedFile
 
-HELP = "returnbot chat — type a place name or a /command; /press N presses button N; /quit ends."
+HELP = (
+    "returnbot chat — type a place name or a /command; /press N presses button N; "
+    "/file PATH [caption] sends a file; /quit ends."
+)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -37,6 +45,8 @@ class Terminal:
         self.buttons: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (message, button)
 
     def update_for(self, line: str) -> dict[str, Any] | None:
+        if re.match(r"/file(\s|$)", line):
+            return self.send_file(line.removeprefix("/file"))
         match = re.fullmatch(r"/press\s+(\d+)", line)
         if not match:
             return self.api.send_text(line, user_id=self.user_id, language_code=self.language)
@@ -50,6 +60,30 @@ class Terminal:
             return None
         return self.api.press(
             message, button["callback_data"], user_id=self.user_id, language_code=self.language
+        )
+
+    def send_file(self, arguments: str) -> dict[str, Any] | None:
+        """`PATH [caption]` (shell quoting for spaces): the file as the user's document."""
+        try:
+            path, *caption = shlex.split(arguments)
+        except ValueError:
+            path, caption = "", []
+        if not path:
+            self.write("(usage: /file PATH [caption])")
+            return None
+        file = Path(path).expanduser()
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            self.write(f"(cannot read {file}: {error.strerror or error})")
+            return None
+        return self.api.send_document(
+            file.name,
+            data,
+            user_id=self.user_id,
+            language_code=self.language,
+            mime_type=mimetypes.guess_type(file.name)[0],
+            caption=" ".join(caption) or None,
         )
 
     def show_new_calls(self) -> None:
@@ -67,7 +101,12 @@ class Terminal:
                 p = call.params
                 self.write(f"📍 {p.get('title', '')} ({p['latitude']}, {p['longitude']})".strip())
             elif call.method == "sendDocument":
-                self.write(f"📎 {call.params.get('document', 'file')}")
+                document = call.params.get("document")
+                if isinstance(document, UploadedFile):
+                    document = f"{document.filename} ({len(document.data):,} bytes)"
+                self.write(f"📎 {document or 'file'}")
+                if call.params.get("caption"):
+                    self.write(plain(call.params["caption"]))
             elif call.method == "answerCallbackQuery" and call.params.get("text"):
                 self.write(f"[{plain(call.params['text'])}]")
 

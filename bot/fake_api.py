@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
@@ -1724,8 +1724,8 @@ class InProcessRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Decode the request like the HTTP server would and answer it in process."""
         path = urlsplit(url).path
-        if match := self._FILE_URL.search(path):
-            return self.api.download(match[1], match[2])
+        if match := self._FILE_URL.search(path):  # PTB quotes the token's ":" here
+            return self.api.download(unquote(match[1]), unquote(match[2]))
         match = self._URL.search(path)
         if match is None:
             return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sqlite3
 import subprocess
@@ -56,6 +57,27 @@ def test_chat_speaks_the_chosen_language(tmp_path):
     result = run(["chat", "--lang", "ru"], tmp_path, "/schedule Sos\n")
     assert result.returncode == 0, result.stderr
     assert "Сос" in result.stdout and "Домов запланировано: 259" in result.stdout
+
+
+def test_chat_sends_a_file_as_an_admin_sends_a_dataset(tmp_path):
+    assert run(["chat"], tmp_path, "/start\n").returncode == 0  # the bundled dataset
+    assert run(["export", "dataset.csv"], tmp_path).returncode == 0
+    with (tmp_path / "dataset.csv").open(encoding="utf-8-sig", newline="") as source:
+        rows = list(csv.reader(source))
+    header = rows[0]
+    for row in rows:
+        if row[0] == "housing" and row[header.index("settlement")] == "sos":
+            assert row[header.index("ready")] == "10"
+            row[header.index("ready")] = "12"
+    with (tmp_path / "new figures.csv").open("w", encoding="utf-8", newline="") as target:
+        csv.writer(target).writerows(rows)
+    script = '/file "new figures.csv"\n/press 1\n/schedule Sos\n/file nowhere.csv\n'
+    result = run(["chat", "--admin"], tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "ready 10 → 12" in out and "[1] ✅ Apply" in out  # the import's preview
+    assert "Imported new figures.csv" in out and "Ready: 12" in out
+    assert "(cannot read nowhere.csv" in out
 
 
 def test_run_without_token_exits_2_with_a_clear_message(tmp_path):
