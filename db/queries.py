@@ -93,9 +93,10 @@ async def register_users(
 ) -> dict[int, str]:
     """`register_user` for several (user id, chat id, Telegram language) at once, one
     statement and one commit (`bot.registrar`); returns each user's stored language.
-    The user ids must differ (one statement cannot update a row twice)."""
+    The user ids must differ (one statement cannot update a row twice). Rows go in id order,
+    so two replicas' batches that share users lock them in the same order: no deadlock."""
     connection = await session.connection()
-    rows = [{"id": u, "chat_id": c, "language": lang} for u, c, lang in newcomers]
+    rows = [{"id": u, "chat_id": c, "language": lang} for u, c, lang in sorted(newcomers)]
     result = await connection.execute(_REGISTER[connection.dialect.name], rows)
     stored = {row.id: row.language for row in result}
     await session.commit()

@@ -107,3 +107,22 @@ async def test_a_cancelled_waiter_leaves_the_others_waiting(sessions, batches):
     await registrar.close()
     async with sessions() as session:
         assert await session.get(User, 30) is not None  # the batch was written all the same
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_replicas_batches_sharing_users_do_not_deadlock(database_url):
+    """Each batch locks its rows in id order, whatever order its newcomers came in."""
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        for round_ in range(10):
+            users = [(5000 + 100 * round_ + n, n, "en") for n in range(40)]
+
+            async def batch(newcomers):
+                async with sessions() as session:
+                    return await queries.register_users(session, newcomers)
+
+            first, second = await asyncio.gather(batch(users), batch(users[::-1]))
+            assert first == second == {user: "en" for user, _, _ in users}
+    finally:
+        await engine.dispose()
