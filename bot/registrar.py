@@ -35,7 +35,7 @@ class Registrar:
         self._writer: asyncio.Task[None] | None = None
 
     async def register(self, user_id: int, chat_id: int, language: str) -> str:
-        """Register the user (see `db.queries.register_user`) with the next batch; the
+        """Register the user (see `db.queries.register_users`) with the next batch; the
         user's stored language. Raises what writing the batch raised."""
         newcomer = self._next.get(user_id)
         if newcomer is None:

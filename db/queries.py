@@ -77,15 +77,9 @@ _REGISTER = {
 async def register_user(session: AsyncSession, user_id: int, chat_id: int, language: str) -> str:
     """Create the user on first contact; a user who writes again is no longer blocked and
     their chat id is updated. `language` is the one derived from Telegram; a language the
-    user chose is kept. Commits; returns the user's stored language."""
-    connection = await session.connection()
-    result = await connection.execute(
-        _REGISTER[connection.dialect.name],
-        {"id": user_id, "chat_id": chat_id, "language": language},
-    )
-    stored = result.one().language
-    await session.commit()
-    return stored
+    user chose is kept. Commits; returns the user's stored language. (The bot registers
+    newcomers in batches, `register_users`, through `bot.registrar`.)"""
+    return (await register_users(session, [(user_id, chat_id, language)]))[user_id]
 
 
 async def register_users(
