@@ -206,7 +206,7 @@ async def test_the_proxy_in_the_environment_is_used_unless_no_proxy_says_otherwi
 
     listener = await asyncio.start_server(proxy, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
-    for name in ("HTTPS_PROXY", "ALL_PROXY", "https_proxy", "all_proxy", "no_proxy"):
+    for name in ("HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
