@@ -14,6 +14,10 @@ never; a longer `retry_after` is returned to the caller at once. The delivery wo
 itself and pauses all its senders on a 429, so its sends are marked `paced_by_caller()` and
 get every 429 back. Other answers are returned at once. Long polls (`getUpdates`) are not
 retried here: the updater has its own loop.
+
+PTB's `AIORateLimiter` is not used for this: on any 429, a single chat's included, it holds
+back every request of the bot for as long as Telegram asks, however long, and a call cannot
+ask it for no retries (`0` reads as "the default").
 """
 
 from __future__ import annotations
