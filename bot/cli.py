@@ -87,7 +87,13 @@ async def export_file(settings: Settings, path: Path) -> str:
         partial.unlink(missing_ok=True)
         raise datasets.DatasetError(f"{path}: {error.strerror or error}") from None
     counts = {entity: len(items) for entity, items in diff.records(data).items()}
-    return f"wrote {path}: " + ", ".join(f"{n} {entity}" for entity, n in counts.items())
+    wrote = f"wrote {path}: " + ", ".join(f"{n} {entity}" for entity, n in counts.items())
+    if not any(counts.values()):
+        wrote += (
+            "\n(the database holds no dataset yet: `returnbot run` or `returnbot chat` loads"
+            " the bundled one into it, `returnbot import FILE` another)"
+        )
+    return wrote
 
 
 def _run(settings: Settings) -> int:

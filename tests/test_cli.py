@@ -96,6 +96,16 @@ def test_db_upgrade_then_import_bundled_is_idempotent(tmp_path):
     assert again.stdout.strip() == "no changes"
 
 
+def test_export_of_a_database_never_loaded_says_so(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    empty = run(["export", "empty.yaml"], tmp_path, DATABASE_URL=url)
+    assert empty.returncode == 0, empty.stderr
+    assert "0 settlements" in empty.stdout and "holds no dataset yet" in empty.stdout
+    assert run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url).returncode == 0
+    full = run(["export", "full.yaml"], tmp_path, DATABASE_URL=url)
+    assert "33 settlements" in full.stdout and "no dataset" not in full.stdout
+
+
 def test_bad_import_exits_1_names_the_place_and_changes_nothing(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path}/x.db"
     assert run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url).returncode == 0
