@@ -229,7 +229,8 @@ def _main(argv: list[str] | None) -> int:
         level=logging.WARNING if args.command == "chat" else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for chatty in ("httpx", "alembic.runtime.plugins"):  # a line per request / per plugin
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ValidationError as error:

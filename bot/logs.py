@@ -19,7 +19,7 @@ from typing import TextIO
 from pythonjsonlogger.json import JsonFormatter
 
 # chatty libraries that log each HTTP request or each job run at INFO
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiohttp.access")
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic.runtime.plugins")
 
 
 class JsonLines(JsonFormatter):
