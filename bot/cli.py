@@ -222,15 +222,11 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     from pydantic import ValidationError
 
+    from bot import logs
     from bot.config import load_settings
 
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.command == "chat" else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for chatty in ("httpx", "alembic.runtime.plugins"):  # a line per request / per plugin
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    logs.configure_text(logging.WARNING if args.command == "chat" else logging.INFO)
     try:
         settings = load_settings()
     except ValidationError as error:

@@ -642,15 +642,13 @@ async def drain(settings: object) -> int:
 def main(argv: list[str] | None = None) -> int:
     """`python -m bot.delivery --drain`: one more delivery worker process, e.g. to empty a
     large outbox faster next to running bots (PostgreSQL), configured like `returnbot run`."""
+    from bot import logs
     from bot.config import load_settings
 
     parser = argparse.ArgumentParser(prog="python -m bot.delivery")
     parser.add_argument("--drain", action="store_true", required=True, help="send until empty")
     parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure_text()
     sent = asyncio.run(drain(load_settings()))
     print(f"drained {sent}")
     return 0

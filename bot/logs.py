@@ -78,6 +78,17 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    _quiet()
+
+
+def configure_text(level: int = logging.INFO) -> None:
+    """Plain text lines on stderr, for the command line and `python -m bot.delivery`."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet()
+
+
+def _quiet() -> None:
+    """Loggers that write a line per request or per plugin: warnings only."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
