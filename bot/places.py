@@ -95,11 +95,7 @@ class PlaceCache:
             if self._due() and (self._checking is None or self._checking.done()):
                 self._checking = asyncio.create_task(self.check(), name="place data check")
             return self._current  # type: ignore[return-value]
-        async with self._lock:
-            if not self._current_here():
-                await self._refresh(force=False)
-        assert self._current is not None
-        return self._current
+        return await self.check()
 
     async def check(self) -> Places:
         """Read the version now (when the copy is due or this process changed place data)
