@@ -7,8 +7,8 @@ another process) and a SQLite file holding N synthetic users:
   in process; a notice with one delivery per user is written through `db.outbox.add_notice`
   (INSERT … SELECT, as a caravan announcement is) and the worker sends it;
 - baseline: `telegram.Bot.send_message` in a loop over the same chats, the same text, with
-  the worker's concurrency (`bot.delivery.CONCURRENCY` sends in flight), on PTB's default
-  transport (httpx); then the same loop on returnbot's transport (`bot.transport`, aiohttp),
+  the worker's concurrency (`bot.delivery.worker.CONCURRENCY` sends in flight), on PTB's default
+  transport (httpx); then the same loop on returnbot's transport (`bot.transport.request`, aiohttp),
   the like-for-like ratio: what the outbox and the worker cost.
 
 Unthrottled: `BROADCAST_RATE` 1,000,000, no flood limit; goal ≥ 0.8× the baseline's rate.
@@ -141,8 +141,8 @@ async def raw_worker(
     from telegram import Bot
     from telegram.constants import ParseMode
 
-    from bot import cards
     from bot.i18n import load_translators
+    from bot.views import cards
     from db.models import Caravan, Settlement
     from db.session import create_engine, create_sessionmaker
 
@@ -166,7 +166,7 @@ async def raw_worker(
 
     request = None
     if aiohttp:
-        from bot.transport import AiohttpRequest
+        from bot.transport.request import AiohttpRequest
 
         request = AiohttpRequest(connection_pool_size=concurrency)
     async with Bot(TOKEN, base_url=url, request=request) as bot:
@@ -215,7 +215,7 @@ def run_worker(
 
 def _worker_concurrency() -> int:
     """Sends the DeliveryWorker keeps in flight (1 for an engine without the setting)."""
-    from bot import delivery
+    from bot.delivery.worker import worker as delivery
 
     return int(getattr(delivery, "CONCURRENCY", 1))
 

@@ -6,7 +6,7 @@ button press with `answerCallbackQuery` plus an edit, the API calls returnbot ma
 nothing else (no database, no search, no translations). It imports PTB and `bot.updates`
 (asyncio and `telegram.ext` only), nothing else of returnbot, so its start-up is PTB's own.
 
-With `--aiohttp` it talks to the Bot API over returnbot's transport (`bot.transport`)
+With `--aiohttp` it talks to the Bot API over returnbot's transport (`bot.transport.request`)
 instead of PTB's default httpx: the like-for-like baseline, whose ratio shows what
 returnbot's own work costs once the transport is the same.
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
     )
     if "--aiohttp" in (sys.argv[1:] if argv is None else argv):
-        from bot.transport import AiohttpRequest
+        from bot.transport.request import AiohttpRequest
 
         builder = builder.request(AiohttpRequest(connection_pool_size=256))
         builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))

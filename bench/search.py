@@ -1,4 +1,4 @@
-"""Search latency: `bot.search.SearchIndex` over ≥ 1,000 synthetic settlements.
+"""Search latency: `bot.domain.search.SearchIndex` over ≥ 1,000 synthetic settlements.
 
 Synthetic names are built from Azerbaijani syllables, with an English and a Russian
 transliteration and an alias each, like the real dataset's entries. Queries mix exact names
@@ -17,7 +17,7 @@ import sys
 import time
 
 from bench.common import ms, percentile
-from bot.search import Entry, SearchIndex
+from bot.domain.search import Entry, SearchIndex
 
 GOAL_P99 = 0.002  # seconds
 SYLLABLES = [

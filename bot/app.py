@@ -15,13 +15,13 @@ from telegram.request import BaseRequest
 
 from bot.config import LANGUAGES, Settings
 from bot.context import AppState, BotContext, baku_now
-from bot.delivery import SCAN_INTERVAL, DeliveryWorker
+from bot.delivery.worker import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.places import PlaceCache
 from bot.registrar import Registrar
-from bot.retry import RetryingRequest
-from bot.transport import AiohttpRequest
+from bot.transport.request import AiohttpRequest
+from bot.transport.retry import RetryingRequest
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
 from db.session import create_engine, create_sessionmaker
 from handlers import (
@@ -29,7 +29,7 @@ from handlers import (
     broadcast,
     calendar_files,
     caravans,
-    documents,
+    dataset_import,
     errors,
     fallback,
     inline,
@@ -59,7 +59,7 @@ FEATURES = (
     qr,
     admin,
     broadcast,
-    documents,
+    dataset_import,
     errors,
     fallback,
 )
@@ -85,8 +85,9 @@ def build_application(
         .post_shutdown(_close)
     )
     # every Bot API call goes through MeteredRequest, which counts sent/failed/throttled;
-    # over HTTP (aiohttp: bot.transport) 5xx answers and time-outs are retried a bounded
-    # number of times (bot.retry). 256 connections, one for getUpdates: PTB's own defaults.
+    # over HTTP (aiohttp: bot.transport.request) 5xx answers and time-outs are retried a
+    # bounded number of times (bot.transport.retry). 256 connections, one for getUpdates:
+    # PTB's own defaults.
     metrics = Metrics()
     transport = request or RetryingRequest(AiohttpRequest(connection_pool_size=256))
     builder = builder.request(MeteredRequest(transport, metrics))

@@ -132,7 +132,7 @@ def _run(settings: Settings) -> int:
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.chat import run_chat
+    from bot.chat.terminal import run_chat
 
     asyncio.run(prepare_database(settings))
     admins = settings.admin_ids | {args.user_id} if args.admin else settings.admin_ids
@@ -142,7 +142,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _qr(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import qr
+    from bot.views import poster as qr
 
     asyncio.run(prepare_database(settings))
     try:

@@ -16,7 +16,7 @@ from bot.i18n import Translator
 from bot.updates import PerChatUpdateProcessor  # noqa: F401 (its old home)
 
 if TYPE_CHECKING:
-    from bot.delivery import DeliveryWorker
+    from bot.delivery.worker import DeliveryWorker
     from bot.metrics import Metrics
     from bot.places import PlaceCache, Places
     from bot.registrar import Registrar
@@ -38,7 +38,7 @@ class AppState:
         self.translators: dict[str, Translator]
         self.places: PlaceCache  # place data and search index in memory (bot.places)
         self.registrar: Registrar  # newcomers written in batches (bot.registrar)
-        self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
+        self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery.worker)
         self.metrics: Metrics  # counters and gauges of GET /metrics (bot.metrics)
         self.clock: Callable[[], dt.datetime] = baku_now
         # user id → language, so that an update costs no query once its sender is known

@@ -29,8 +29,8 @@ from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import BaseRequest, RequestData
 
 from bot.logs import hash_user, user_key
-from bot.transport import WrappedRequest, api_method
-from db import operations
+from bot.transport.request import WrappedRequest, api_method
+from db import runtime
 
 GAUGE_TTL = 5.0  # seconds a database reading is reused
 GAUGE_TIMEOUT = 2.0  # seconds a scrape waits for the database at most
@@ -77,8 +77,8 @@ class DatabaseGauges(Collector):
 
     async def _read(self, db: async_sessionmaker[AsyncSession]) -> None:
         async with db() as session:
-            self.outbox_depth = await operations.outbox_depth(session)
-            self.active_users = await operations.active_users(session)
+            self.outbox_depth = await runtime.outbox_depth(session)
+            self.active_users = await runtime.active_users(session)
 
     def collect(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(
@@ -150,7 +150,8 @@ class Metrics:
 
 class MeteredRequest(WrappedRequest):
     """A Bot API transport that counts what happened to each message it carried, then hands
-    the request to `inner` (`bot.transport.AiohttpRequest`, or the in-process fake for `chat`)."""
+    the request to `inner` (`bot.transport.request.AiohttpRequest`, or the in-process fake
+    for `chat`)."""
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
         super().__init__(inner)

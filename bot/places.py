@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.search import Entry, SearchIndex
+from bot.domain.search import Entry, SearchIndex
 from db import snapshot
 from db.snapshot import PlaceData
 

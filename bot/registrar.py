@@ -6,7 +6,7 @@ the database: SQLite takes one writer at a time and its busy handler lets a wait
 sleep (up to 100 ms a time) instead of waking it when the lock frees. In the query
 benchmark 500 newcomers took 4 s to register, one of them 3.7 s. Now the newcomers who
 arrive while a batch is being written wait for the next one: one upsert and one commit
-for all of them (`db.queries.register_users`), and a batch never waits for another.
+for all of them (`db.users.register_users`), and a batch never waits for another.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import queries
+from db import users
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Registrar:
         self._writer: asyncio.Task[None] | None = None
 
     async def register(self, user_id: int, chat_id: int, language: str) -> str:
-        """Register the user (see `db.queries.register_users`) with the next batch; the
+        """Register the user (see `db.users.register_users`) with the next batch; the
         user's stored language. Raises what writing the batch raised."""
         newcomer = self._next.get(user_id)
         if newcomer is None:
@@ -54,7 +54,7 @@ class Registrar:
             rows = [(user_id, n.chat_id, n.language) for user_id, n in batch.items()]
             try:
                 async with self._sessions() as session:
-                    stored = await queries.register_users(session, rows)
+                    stored = await users.register_users(session, rows)
             except Exception as error:
                 for newcomer in batch.values():
                     newcomer.stored.set_exception(error)

@@ -33,7 +33,7 @@ from telegram.ext import Application
 from bot.app import started
 from bot.config import Settings
 from bot.context import AppState, BotContext
-from db import operations
+from db import runtime
 from db.session import create_engine
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -139,7 +139,7 @@ class WebhookServer:
             log.warning("webhook request is not an update: %r", error)
             return web.Response(status=400, text="not a Telegram update")
         try:
-            fresh = await operations.claim_update(self.state.db, update_id, self.state.clock())
+            fresh = await runtime.claim_update(self.state.db, update_id, self.state.clock())
         except Exception:  # the database is away: Telegram will retry after a non-2xx
             counter.labels("error").inc()
             log.exception("update %s not recorded; Telegram will redeliver it", update_id)
@@ -155,7 +155,7 @@ class WebhookServer:
     async def _health(self, _request: web.Request) -> web.Response:
         """200 when the database answers `SELECT 1` in time, else 503."""
         try:
-            await asyncio.wait_for(operations.ping(self.state.engine), HEALTH_TIMEOUT)
+            await asyncio.wait_for(runtime.ping(self.state.engine), HEALTH_TIMEOUT)
         except Exception as error:
             log.warning("health check: database unreachable: %r", error)
             return web.Response(status=503, text="database unreachable")
@@ -169,7 +169,7 @@ class WebhookServer:
 
 async def prune(state: AppState) -> int:
     """Forget update ids older than KEEP_UPDATE_IDS; returns how many."""
-    return await operations.prune_updates(state.db, state.clock() - KEEP_UPDATE_IDS)
+    return await runtime.prune_updates(state.db, state.clock() - KEEP_UPDATE_IDS)
 
 
 async def _prune_job(context: BotContext) -> None:
@@ -223,7 +223,7 @@ async def check_health(settings: Settings) -> tuple[bool, str]:
             return False, f"{url}: {error!r}"
     engine = create_engine(settings.database_url)
     try:
-        await asyncio.wait_for(operations.ping(engine), HEALTH_TIMEOUT + 3)
+        await asyncio.wait_for(runtime.ping(engine), HEALTH_TIMEOUT + 3)
     except Exception as error:
         return False, f"database unreachable: {error!r}"
     finally:

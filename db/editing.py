@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.timing import REMINDERS, civil_time, local_date
+from bot.domain.clock import REMINDERS, civil_time, local_date
 from db import admins, outbox
 from db.models import (
     Admin,

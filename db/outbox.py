@@ -2,10 +2,10 @@
 
 A notice and all its deliveries are written in one transaction; the notice's unique key
 makes a second attempt (a rescan, a restart, another replica) fail instead of repeating it.
-Deliveries are then claimed in batches by the one delivery loop (`bot.delivery`),
+Deliveries are then claimed in batches by the one delivery loop (`bot.delivery.worker`),
 which composes each message in the recipient's language when it sends it.
 
-Times in these tables are naive UTC (see `bot.timing.utc`); functions take aware moments.
+Times in these tables are naive UTC (see `bot.domain.clock.utc`); functions take aware moments.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, selectinload
 
-from bot.timing import REMINDERS, civil_time, local_date, reminders_due, utc
+from bot.domain.clock import REMINDERS, civil_time, local_date, reminders_due, utc
 from db.models import Caravan, Delivery, HousingReport, Notice, Settlement, Subscription, User
 
 ANNOUNCE = "announce"
@@ -331,7 +331,7 @@ async def claim_due(
     do: the query's snapshot is taken before it locks, so a claimer could get a chat's lock
     just after another one committed its claim of that chat and still see the chat free.
     Sending (the slow part) stays parallel. SQLite runs one worker, whose own per-chat wait
-    (`bot.delivery`) is enough there."""
+    (`bot.delivery.worker`) is enough there."""
     wall = wall or wall_clock()
     stale_before = wall - dt.timedelta(seconds=lease)
     claimable = _claimable(now, stale_before)

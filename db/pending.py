@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import PendingAction
 
-TOKEN_BYTES = 6  # 12 hex digits: the callback data patterns (bot/callbacks.py) expect these
+TOKEN_BYTES = 6  # 12 hex digits: the callback data patterns (bot/views/callbacks.py) expect these
 MAX_DATA = 5 * 1024 * 1024  # bytes of an uploaded file kept with an action
 
 

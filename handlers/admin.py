@@ -29,12 +29,12 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import admin_cards
-from bot import callbacks as cb
-from bot.cards import escape
 from bot.context import BotContext
 from bot.i18n import _
-from db import admins, editing, queries
+from bot.views import admin as admin_cards
+from bot.views import callbacks as cb
+from bot.views.cards import escape
+from db import admins, editing, users
 from db import pending as pending_store
 from db.models import Settlement
 from handlers.common import find_place, place_query, show
@@ -398,13 +398,13 @@ async def _with_settlement(
         if district is not None:
             async with context.db() as session:
                 for member in district.settlements:
-                    if loaded := await queries.settlement(session, member.slug):
+                    if loaded := await users.settlement(session, member.slug):
                         candidates.append(loaded)
     if not candidates:
         async with context.db() as session:
             for key in found.suggestions:
                 kind, _sep, slug = key.partition(":")
-                if kind == "settlement" and (s := await queries.settlement(session, slug)):
+                if kind == "settlement" and (s := await users.settlement(session, slug)):
                     candidates.append(s)
         message = context._("I could not find a settlement called “{query}”.").format(
             query=escape(text[:100])
@@ -433,7 +433,7 @@ async def _preview(update: Update, context: BotContext, pending: Pending) -> Non
         if pending.kind == "sethousing":
             settlement = await editing.settlement_for_housing(session, data["slug"])
         else:
-            settlement = await queries.settlement(session, data["slug"])
+            settlement = await users.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
@@ -650,7 +650,7 @@ def _source(update: Update, context: BotContext) -> str:
 
 async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
     async with context.db() as session:
-        settlement = await queries.settlement(session, data["slug"])
+        settlement = await users.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return

@@ -1,5 +1,5 @@
 """/broadcast (admins): preview a message to all users or a place's followers, then send it
-through the outbox; the ✅ and stop buttons; /stats. Sending itself is `bot.delivery`'s job.
+through the outbox; the ✅ and stop buttons; /stats. Sending itself is `bot.delivery.worker`'s job.
 
 The draft lives in the database (`broadcasts`); its buttons carry only its id, and every
 press re-checks, on the server, that the presser is an admin now and that the broadcast is
@@ -18,9 +18,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import broadcasts as texts
-from bot import callbacks as cb
 from bot.context import BotContext
+from bot.views import broadcast as texts
+from bot.views import callbacks as cb
 from db import broadcasts
 from db.models import District, Settlement
 from db.outbox import scope_key

@@ -8,9 +8,11 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import calendar_file, cards, qr
-from bot import callbacks as cb
 from bot.context import BotContext
+from bot.views import calendar as calendar_file
+from bot.views import callbacks as cb
+from bot.views import cards
+from bot.views import poster as qr
 from handlers.common import Found, find_place, place_query, show_search_outcome
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file

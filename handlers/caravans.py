@@ -7,10 +7,10 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks as cb
-from bot import cards
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.views import callbacks as cb
+from bot.views import cards
 from db.snapshot import PlaceData
 from handlers.common import find_place, place_query, show, show_search_outcome
 

@@ -11,11 +11,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import cards
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.places import Places
-from bot.text import split_html
+from bot.views import cards
+from bot.views.split import split_html
 from db.models import District, Settlement
 
 MAX_QUERY = 200  # longer text is not a place name; searching it only costs time
@@ -32,7 +32,7 @@ async def show(
     update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """Edit the pressed message in place, or reply to a message. Text longer than one message
-    is split (`bot.text.split_html`): the first part edits or replies, the others follow as
+    is split (`bot.views.split.split_html`): the first part edits or replies, the others follow as
     new messages, and the keyboard goes with the last part."""
     first, *rest = split_html(text)
     query = update.callback_query
@@ -76,7 +76,7 @@ class Found:
 
 
 async def find_place(context: BotContext, text: str) -> Found:
-    """Search settlements and districts by any spelling (see `bot.search`)."""
+    """Search settlements and districts by any spelling (see `bot.domain.search`)."""
     places = await context.places()
     return places.view(("find", text), lambda: _find(places, text))
 

@@ -21,8 +21,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import callbacks as cb
 from bot.context import AppState, BotContext
+from bot.views import callbacks as cb
 from db import admins, watchers
 from handlers.common import show
 from handlers.guard import require_admin

@@ -9,9 +9,9 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot import cards
 from bot.context import BotContext
 from bot.i18n import pick_language
+from bot.views import cards
 from db.session import is_unavailable
 from handlers import errors
 

@@ -21,10 +21,11 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, InlineQueryHandler
 
-from bot import cards, qr
 from bot.context import BotContext
+from bot.domain.housing import split_caravans
 from bot.places import Places
-from bot.schedule import split_caravans
+from bot.views import cards
+from bot.views import poster as qr
 from db.models import Settlement
 from handlers.common import place_query, settlement_view
 

@@ -18,9 +18,10 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks as cb
-from bot import cards, geo
 from bot.context import BotContext
+from bot.domain import geo
+from bot.views import callbacks as cb
+from bot.views import cards
 
 NEAREST = 5
 

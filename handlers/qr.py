@@ -9,8 +9,8 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import qr
 from bot.context import BotContext
+from bot.views import poster as qr
 from handlers.common import find_place, place_query, show_search_outcome
 from handlers.guard import require_admin
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks as cb
-from bot import cards
 from bot.context import BotContext
+from bot.views import callbacks as cb
+from bot.views import cards
 from handlers.common import search, show, show_settlement_by_slug
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks as cb
 from bot.context import BotContext
+from bot.views import callbacks as cb
 from handlers.common import search, show_district_by_slug, show_regions
 
 

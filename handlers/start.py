@@ -14,11 +14,12 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import admin_cards, cards
-from bot import callbacks as cb
 from bot.context import BotContext
 from bot.i18n import _, pick_language
-from db import queries
+from bot.views import admin as admin_cards
+from bot.views import callbacks as cb
+from bot.views import cards
+from db import users
 from db.session import is_unavailable
 from handlers import fallback
 from handlers.caravans import show_caravans_for
@@ -71,7 +72,7 @@ async def remember_user(update: Update, context: BotContext) -> None:
                 language = await state.registrar.register(user.id, chat.id, telegram_language)
             else:
                 async with context.db() as session:
-                    stored = await queries.get_user(session, user.id)
+                    stored = await users.get_user(session, user.id)
                 language = stored.language if stored else telegram_language
         except Exception as error:
             if not is_unavailable(error):
@@ -161,7 +162,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     _prefix, language = cb.parse(query.data)
     chat = update.effective_chat
     async with context.db() as session:
-        await queries.choose_language(session, update.effective_user.id, chat.id, language)
+        await users.choose_language(session, update.effective_user.id, chat.id, language)
     context.state.languages[update.effective_user.id] = language
     context.language = language
     await query.answer()

@@ -1,5 +1,5 @@
 """Subscriptions: /subscribe, /unsubscribe, /subscriptions, the 🔔 buttons, /forget, and
-noticing when a user blocks the bot. Delivery itself is `bot.delivery`'s job."""
+noticing when a user blocks the bot. Delivery itself is `bot.delivery.worker`'s job."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from html import escape
 from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
-from bot import callbacks as cb
-from bot import cards
 from bot.context import BotContext
-from db import queries
+from bot.views import callbacks as cb
+from bot.views import cards
+from db import users
 from db.models import District, Settlement
 from handlers.common import Found, find_place, place_query, show, show_search_outcome
 
@@ -61,7 +61,7 @@ async def _subscribe_to(
 ) -> tuple[bool, str]:
     """Subscribe; (new?, the place's name in the reader's language)."""
     async with context.db() as session:
-        new = await queries.subscribe(session, user_id, context.tr.lang, **_place_arguments(place))
+        new = await users.subscribe(session, user_id, context.tr.lang, **_place_arguments(place))
     return new, _place_name(place, context)
 
 
@@ -119,10 +119,10 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     user_id = update.effective_user.id
     async with context.db() as session:
         if everything:
-            cancelled = await queries.unsubscribe_all(session, user_id)
+            cancelled = await users.unsubscribe_all(session, user_id)
         else:
             place = found.settlement or found.district
-            cancelled = await queries.unsubscribe(session, user_id, **_place_arguments(place))
+            cancelled = await users.unsubscribe(session, user_id, **_place_arguments(place))
     if everything:
         text = context._("All your subscriptions are cancelled.")
         if not cancelled:
@@ -138,7 +138,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 async def show_subscriptions(update: Update, context: BotContext) -> None:
     """/subscriptions: what the user follows, with one ❌ button each."""
     async with context.db() as session:
-        subscriptions = await queries.subscriptions(session, update.effective_user.id)
+        subscriptions = await users.subscriptions(session, update.effective_user.id)
     text, markup = cards.subscriptions_view(subscriptions, context.tr)
     await show(update, context, text, markup)
 
@@ -148,7 +148,7 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     _prefix, subscription_id = cb.parse(query.data)
     async with context.db() as session:
-        await queries.unsubscribe(
+        await users.unsubscribe(
             session, update.effective_user.id, subscription_id=int(subscription_id)
         )
     await query.answer(context._("Unsubscribed."))
@@ -174,7 +174,7 @@ async def forget(update: Update, context: BotContext) -> None:
         return
     user_id = update.effective_user.id
     async with context.db() as session:
-        await queries.forget_user(session, user_id)
+        await users.forget_user(session, user_id)
     context.state.languages.pop(user_id, None)
     text = "🗑 " + context._(
         "Done: I deleted everything I stored about you. Write to me any time to start again."
@@ -189,7 +189,7 @@ async def membership_changed(update: Update, context: BotContext) -> None:
         return
     blocked = change.new_chat_member.status in LEFT
     async with context.db() as session:
-        await queries.set_blocked(session, change.from_user.id, blocked)
+        await users.set_blocked(session, change.from_user.id, blocked)
     # the next update of this user re-reads (and, if they write, unblocks) them
     context.state.languages.pop(change.from_user.id, None)
 

@@ -19,10 +19,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from bot import callbacks as cb
-from bot.delivery import DeliveryWorker, Outcome
-from bot.fake_api import RATE_LIMITED_METHODS, FakeBotAPI
+from bot.chat.fake_api import RATE_LIMITED_METHODS, FakeBotAPI
+from bot.delivery.worker import DeliveryWorker, Outcome
 from bot.i18n import load_translators
+from bot.views import callbacks as cb
 from db import broadcasts, outbox
 from db.models import AuditEntry, Broadcast, Delivery, Settlement, Subscription, User
 from db.session import create_engine, create_sessionmaker
@@ -446,7 +446,7 @@ async def test_errors_are_told_apart_in_order(error, kind):
 
 
 def test_progress_and_report_texts():
-    from bot import broadcasts as texts
+    from bot.views import broadcast as texts
 
     tr = load_translators()
     broadcast = Broadcast(id=7, scope="all", status="sending")

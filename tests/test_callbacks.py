@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import callbacks as cb
+from bot.views import callbacks as cb
 
 
 @pytest.mark.parametrize(

@@ -130,7 +130,7 @@ async def test_run_serves_telegram_by_polling_and_stops_on_sigterm(tmp_path):
     import asyncio
     import signal
 
-    from bot.fake_api import FakeBotAPI, FakeBotServer
+    from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 
     api = FakeBotAPI()
     async with FakeBotServer(api) as server_url:

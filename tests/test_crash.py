@@ -11,8 +11,8 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from bot.delivery import CONCURRENCY
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.delivery.worker import CONCURRENCY
 from tests.conftest import start_returnbot
 from tests.test_broadcast import ADMIN, add_users, broadcast_status, button, wait_until
 

@@ -1,4 +1,4 @@
-"""The data layer on SQLite and PostgreSQL: migrations, dataset import, queries."""
+"""The data layer on SQLite and PostgreSQL: migrations, dataset import, users."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from db import queries, snapshot
+from db import snapshot, users
 from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
@@ -37,7 +37,7 @@ async def test_bundled_dataset_is_loaded_completely(session):
     assert sum(len(r.districts) for r in data.regions) == 15
     assert sum(data.settlement_counts().values()) == 33
     sos = data.settlement("sos")
-    assert sos is not None and await queries.settlement(session, "sos") is not None
+    assert sos is not None and await users.settlement(session, "sos") is not None
     report = sos.housing[-1]
     assert (report.homes_total, report.ready) == (259, 10)
     assert [(d.due_by, d.homes) for d in report.deadlines] == [
@@ -118,38 +118,38 @@ async def test_newcomer_registered_on_two_replicas_at_once(database_url):
             raced = {}
 
             async def commit_while_the_loser_waits():
-                raced["loser"] = asyncio.create_task(queries.register_user(loser, 777, 777, "az"))
+                raced["loser"] = asyncio.create_task(users.register_user(loser, 777, 777, "az"))
                 await asyncio.sleep(0.3)  # the loser's INSERT now waits for the winner's row
                 raced["waited"] = not raced["loser"].done()
                 await real_commit()
 
             winner.commit = commit_while_the_loser_waits
-            assert await queries.register_user(winner, 777, 777, "ru") == "ru"
+            assert await users.register_user(winner, 777, 777, "ru") == "ru"
             assert await raced["loser"] == "az"
             assert raced["waited"]
         async with sessions() as session:
-            assert (await queries.get_user(session, 777)).language == "az"
+            assert (await users.get_user(session, 777)).language == "az"
     finally:
         await engine.dispose()
 
 
 async def test_returning_user_is_unblocked_and_keeps_a_chosen_language(session):
-    assert await queries.register_user(session, 778, 778, "az") == "az"
-    user = await queries.get_user(session, 778)
+    assert await users.register_user(session, 778, 778, "az") == "az"
+    user = await users.get_user(session, 778)
     assert (user.chat_id, user.language, user.language_chosen, user.blocked) == (
         778,
         "az",
         False,
         False,
     )
-    await queries.set_blocked(session, 778, True)
+    await users.set_blocked(session, 778, True)
     session.expunge_all()
-    assert (await queries.get_user(session, 778)).blocked
-    assert await queries.register_user(session, 778, 9778, "ru") == "ru"  # Telegram's language
-    await queries.choose_language(session, 778, 9778, "en")
-    assert await queries.register_user(session, 778, 19778, "ru") == "en"  # the chosen one
+    assert (await users.get_user(session, 778)).blocked
+    assert await users.register_user(session, 778, 9778, "ru") == "ru"  # Telegram's language
+    await users.choose_language(session, 778, 9778, "en")
+    assert await users.register_user(session, 778, 19778, "ru") == "en"  # the chosen one
     session.expunge_all()
-    user = await queries.get_user(session, 778)
+    user = await users.get_user(session, 778)
     assert (user.chat_id, user.language, user.language_chosen, user.blocked) == (
         19778,
         "en",

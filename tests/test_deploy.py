@@ -22,8 +22,8 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from bot.config import Settings
-from bot.fake_api import FakeBotAPI, FakeBotServer
 from bot.web import SECRET_HEADER
 from tests.conftest import RETURNBOT
 

@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.fake_api import FakeBotAPI, FakeBotServer, InProcessRequest, parse_html
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer, InProcessRequest, parse_html
 
 USER = 1001
 

@@ -18,10 +18,10 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 import bot.places
-import bot.retry
+import bot.transport.retry
 import db.session
 import handlers.errors
-from bot.fake_api import FakeBotAPI
+from bot.chat.fake_api import FakeBotAPI
 from db.models import AuditEntry, ErrorWatcher, Subscription
 from tests.conftest import Clock, RunningBot, serve_bot
 
@@ -35,7 +35,7 @@ GENERIC = ("Something went wrong", "Что-то пошло не так", "xəta 
 
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.retry, "BACKOFF", 0.05)
+    monkeypatch.setattr(bot.transport.retry, "BACKOFF", 0.05)
 
 
 # ---------------------------------------------------------------- the database
@@ -197,9 +197,11 @@ async def test_bot_api_failing_on_is_tried_a_bounded_number_of_times(
     api.fail_next("sendMessage", 500, count=100)
     api.send_text("Sos", user_id=6401)
     # the card: ATTEMPTS tries; telling the user about the error: ATTEMPTS more; then quiet
-    await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 2 * bot.retry.ATTEMPTS)
+    await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 2 * bot.transport.retry.ATTEMPTS)
     await api.wait_idle(quiet=0.5, timeout=15)
-    assert [c.status for c in api.calls_to("sendMessage")] == [500] * 2 * bot.retry.ATTEMPTS
+    assert [c.status for c in api.calls_to("sendMessage")] == [
+        500
+    ] * 2 * bot.transport.retry.ATTEMPTS
     api._faults.clear()  # Telegram is back
     reply = await running_bot.chat(6401, "en").say("Sos")
     assert reply["text"].startswith("🏘 Sos")
@@ -209,7 +211,7 @@ async def test_bot_api_failing_on_is_tried_a_bounded_number_of_times(
 async def test_a_bot_api_timeout_is_retried_once_without_a_duplicate(
     running_bot: RunningBot, fast_retries: None, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(bot.retry, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(bot.transport.retry, "READ_TIMEOUT", 0.5)
     api = running_bot.api
     api.delay_next("sendMessage", 3.0)
     reply = await running_bot.chat(6501, "en").say("Sos")

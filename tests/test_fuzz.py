@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import callbacks as cb
-from bot.fake_api import FakeBotAPI, utf16_len
-from db import queries
+from bot.chat.fake_api import FakeBotAPI, utf16_len
+from bot.views import callbacks as cb
+from db import users
 from db.models import (
     Admin,
     AuditEntry,
@@ -313,9 +313,9 @@ async def victim_subscriptions(fuzzed: Fuzzed) -> list[int]:
     data = (await state.places.get()).data
     sos, khojavand = data.settlement("sos"), data.district("khojavand")
     async with state.db() as session:
-        await queries.subscribe(session, VICTIM, "en")
-        await queries.subscribe(session, VICTIM, "en", settlement_id=sos.id)
-        await queries.subscribe(session, VICTIM, "en", district_id=khojavand.id)
+        await users.subscribe(session, VICTIM, "en")
+        await users.subscribe(session, VICTIM, "en", settlement_id=sos.id)
+        await users.subscribe(session, VICTIM, "en", district_id=khojavand.id)
     return (await database_state(fuzzed))["victim"]
 
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot.chat.fake_api import FakeBotAPI
 from bot.cli import export_file, import_file, prepare_database
 from bot.config import load_settings
-from bot.fake_api import FakeBotAPI
 from db import diff, tabular
 from db.admins import recent_audit
 from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset

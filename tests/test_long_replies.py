@@ -1,5 +1,6 @@
-"""Long replies: `bot.text.split_html` keeps every part under Telegram's limit and valid HTML,
-and a reply that does not fit in one message arrives as several, the keyboard on the last."""
+"""Long replies: `bot.views.split.split_html` keeps every part under Telegram's limit and
+valid HTML, and a reply that does not fit in one message arrives as several, the keyboard on
+the last."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.fake_api import parse_html
-from bot.text import TELEGRAM_LIMIT, split_html, utf16_len
+from bot.chat.fake_api import parse_html
+from bot.views.split import TELEGRAM_LIMIT, split_html, utf16_len
 from db.models import District
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import RunningBot, buttons

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from db import diff, pending
 from db.models import AuditEntry, Caravan, PendingAction, Settlement
 from db.session import create_engine, create_sessionmaker

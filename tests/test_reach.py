@@ -21,7 +21,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from tests.conftest import RETURNBOT, Clock, RunningBot, button, buttons, serve_bot
 
 USERNAME = FakeBotAPI().username

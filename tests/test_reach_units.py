@@ -10,9 +10,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot import calendar_file, geo, qr
 from bot.context import BAKU
+from bot.domain import geo
 from bot.i18n import load_translators
+from bot.views import calendar as calendar_file
+from bot.views import poster as qr
 from db.models import Caravan, District, Region, Settlement
 
 TR = load_translators()

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from bot.registrar import Registrar
-from db import queries
+from db import users as user_store
 from db.models import User
 from db.session import create_engine, create_sessionmaker, is_unavailable
 
@@ -26,13 +26,13 @@ async def sessions(database_url):
 def batches(monkeypatch) -> list[int]:
     """The size of every batch written."""
     sizes: list[int] = []
-    write = queries.register_users
+    write = user_store.register_users
 
     async def counted(session, newcomers):
         sizes.append(len(newcomers))
         return await write(session, newcomers)
 
-    monkeypatch.setattr(queries, "register_users", counted)
+    monkeypatch.setattr(user_store, "register_users", counted)
     return sizes
 
 
@@ -55,7 +55,7 @@ async def test_returning_users_keep_a_chosen_language_and_are_unblocked(sessions
     registrar = Registrar(sessions)
     assert await registrar.register(7, 70, "ru") == "ru"
     async with sessions() as session:
-        await queries.choose_language(session, 7, 70, "az")
+        await user_store.choose_language(session, 7, 70, "az")
         await session.execute(update(User).where(User.id == 7).values(blocked=True))
         await session.commit()
     assert await registrar.register(7, 71, "en") == "az"  # chosen, not Telegram's
@@ -78,7 +78,7 @@ async def test_one_user_twice_in_a_batch_is_one_row_with_the_latest_chat(session
 
 async def test_a_failed_batch_fails_its_waiters_and_the_next_one_is_written(sessions, monkeypatch):
     registrar = Registrar(sessions)
-    write = queries.register_users
+    write = user_store.register_users
     failures = [OperationalError("INSERT", {}, Exception("database is locked"))]
 
     async def flaky(session, newcomers):
@@ -86,7 +86,7 @@ async def test_a_failed_batch_fails_its_waiters_and_the_next_one_is_written(sess
             raise failures.pop()
         return await write(session, newcomers)
 
-    monkeypatch.setattr(queries, "register_users", flaky)
+    monkeypatch.setattr(user_store, "register_users", flaky)
     outcomes = await asyncio.gather(
         *(registrar.register(20 + n, 20 + n, "en") for n in range(5)), return_exceptions=True
     )
@@ -120,7 +120,7 @@ async def test_two_replicas_batches_sharing_users_do_not_deadlock(database_url):
 
             async def batch(newcomers):
                 async with sessions() as session:
-                    return await queries.register_users(session, newcomers)
+                    return await user_store.register_users(session, newcomers)
 
             first, second = await asyncio.gather(batch(users), batch(users[::-1]))
             assert first == second == {user: "en" for user, _, _ in users}

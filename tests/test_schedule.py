@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.schedule import build_schedule, progress_bar, split_caravans
+from bot.domain.housing import build_schedule, progress_bar, split_caravans
 
 END_2025, END_2026 = dt.date(2025, 12, 31), dt.date(2026, 12, 31)
 

@@ -1,4 +1,4 @@
-"""Tests for bot.search: folding, ranking, resolution and hostile input."""
+"""Tests for bot.domain.search: folding, ranking, resolution and hostile input."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import Entry, Match, SearchIndex, normalize
+from bot.domain.search import Entry, Match, SearchIndex, normalize
 
 # slug -> (az, en, ru, *aliases); real names of settlements and districts.
 SETTLEMENTS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from db.models import Delivery, Subscription, User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import button, start_returnbot

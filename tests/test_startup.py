@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from db.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from db.session import create_engine
 from tests.conftest import start_returnbot
@@ -102,7 +102,7 @@ def imported_after(statement: str) -> set[str]:
 
 def test_starting_the_bot_loads_no_library_only_a_feature_needs():
     modules = imported_after("import bot.cli, bot.app")
-    # (aiohttp is not among them: it carries every Bot API call, bot.transport)
+    # (aiohttp is not among them: it carries every Bot API call, bot.transport.request)
     feature_only = {"alembic", "openpyxl", "defusedxml", "segno", "PIL", "icalendar"}
     feature_only |= {"yaml", "db.dataset", "db.tabular", "db.diff", "bot.web", "aiohttp.web"}
     assert not {m for m in modules if m.split(".")[0] in feature_only or m in feature_only}

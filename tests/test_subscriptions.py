@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import func, select
 
-from bot.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from bot.i18n import load_translators
-from db import outbox, queries
+from db import outbox
+from db import users as user_store
 from db.dataset import BUNDLED, apply_dataset, read_dataset
 from db.models import Caravan, Delivery, Settlement, Subscription, User
 from db.session import create_engine, create_sessionmaker
@@ -344,8 +345,8 @@ async def test_flood_limit_is_obeyed_and_nothing_is_lost(database_url):
         async with database(bot) as session:
             for user in users:
                 api.add_chat(user)
-                await queries.register_user(session, user, user, "en")
-                await queries.subscribe(session, user, "en", settlement_id=None)
+                await user_store.register_user(session, user, user, "en")
+                await user_store.subscribe(session, user, "en", settlement_id=None)
         await add_caravan(bot, "sos", SOS_DATE)
         await deliver(bot)
         assert api.throttled >= 1
@@ -367,7 +368,7 @@ async def test_flood_limit_is_obeyed_and_nothing_is_lost(database_url):
     ],
 )
 def test_quiet_hours(local, expected):
-    from bot.timing import civil_time
+    from bot.domain.clock import civil_time
 
     moment = dt.datetime(*local, tzinfo=BAKU)
     assert civil_time(moment) == dt.datetime(*expected, tzinfo=BAKU)
@@ -385,7 +386,7 @@ def test_quiet_hours(local, expected):
     ],
 )
 def test_reminder_moments(local, send, passed):
-    from bot.timing import reminder_at, reminders_due
+    from bot.domain.clock import reminder_at, reminders_due
 
     assert reminder_at(SOS_DATE, 7) == dt.datetime(2026, 12, 13, 9, 0, tzinfo=BAKU)
     assert reminders_due(SOS_DATE, dt.datetime(*local, tzinfo=BAKU)) == (send, passed)
@@ -424,7 +425,7 @@ def _sos() -> Settlement:
     ],
 )
 def test_announcement_and_reminder_texts(translators, lang, fragments):
-    from bot import cards
+    from bot.views import cards
 
     caravan = Caravan(date=SOS_DATE, families=1, people=3, settlement=_sos())
     text = cards.caravan_announcement(caravan, translators[lang])
@@ -438,7 +439,7 @@ def test_announcement_and_reminder_texts(translators, lang, fragments):
 
 
 def test_change_alert_text(translators):
-    from bot import cards
+    from bot.views import cards
 
     changes = [("ready", 15, 40), ("due:2025-12-31", 85, 70), ("built", None, 3)]
     text = cards.housing_change_alert(_sos(), changes, translators["en"])

@@ -1,6 +1,6 @@
-"""`bot.transport.AiohttpRequest`, the bot's Bot API transport, against real servers on
+"""`bot.transport.request.AiohttpRequest`, the bot's Bot API transport, against real servers on
 127.0.0.1: what it sends, how it fails, and the proxy it takes from the environment; and
-how `bot.retry` treats a 429.
+how `bot.transport.retry` treats a 429.
 
 The whole suite runs the bot over this transport too; these are the cases it doesn't reach.
 """
@@ -17,9 +17,9 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 
-import bot.retry
-from bot.retry import RetryingRequest
-from bot.transport import AiohttpRequest
+import bot.transport.retry
+from bot.transport.request import AiohttpRequest
+from bot.transport.retry import RetryingRequest
 
 TOKEN = "123:abc"
 
@@ -251,7 +251,7 @@ DONE = (200, {"ok": True, "result": True})
 
 
 async def test_a_429_is_waited_out_unless_the_caller_paces_itself(monkeypatch) -> None:
-    monkeypatch.setattr(bot.retry, "FLOOD_JITTER", 0.0)
+    monkeypatch.setattr(bot.transport.retry, "FLOOD_JITTER", 0.0)
     url = f"http://127.0.0.1:9/bot{TOKEN}/sendMessage"
     inner = Scripted(FLOOD, FLOOD, DONE)
     loop = asyncio.get_running_loop()
@@ -260,11 +260,11 @@ async def test_a_429_is_waited_out_unless_the_caller_paces_itself(monkeypatch) -
     assert (status, inner.calls) == (200, 3) and loop.time() - started >= 0.4
 
     inner = Scripted(FLOOD, DONE)
-    with bot.retry.paced_by_caller():
+    with bot.transport.retry.paced_by_caller():
         status, _ = await RetryingRequest(inner).do_request(url, "POST")
     assert (status, inner.calls) == (429, 1)
 
-    monkeypatch.setattr(bot.retry, "FLOOD_WAIT", 0.3)  # a second wait would pass it
+    monkeypatch.setattr(bot.transport.retry, "FLOOD_WAIT", 0.3)  # a second wait would pass it
     inner = Scripted(FLOOD, FLOOD, DONE)
     status, _ = await RetryingRequest(inner).do_request(url, "POST")
     assert (status, inner.calls) == (429, 2)

@@ -29,9 +29,9 @@ from telegram.error import Forbidden, RetryAfter
 
 from bot import web
 from bot.app import build_application, started
+from bot.chat.fake_api import FakeBotAPI, FakeBotServer
 from bot.config import load_settings
-from bot.fake_api import FakeBotAPI, FakeBotServer
-from db import operations, outbox
+from db import outbox, runtime
 from db.models import Caravan, Delivery, Notice, ProcessedUpdate, Settlement
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, Clock
@@ -353,8 +353,8 @@ async def test_claim_update_is_first_come_only(database_url: str):
     db = create_sessionmaker(engine)
     now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
     try:
-        results = await asyncio.gather(*(operations.claim_update(db, 77, now) for _ in range(4)))
+        results = await asyncio.gather(*(runtime.claim_update(db, 77, now) for _ in range(4)))
         assert sorted(results) == [False, False, False, True]
-        assert await operations.claim_update(db, 78, now)
+        assert await runtime.claim_update(db, 78, now)
     finally:
         await engine.dispose()

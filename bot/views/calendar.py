@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.cards import district_name, families_people, localized
 from bot.i18n import Translator
+from bot.views.cards import district_name, families_people, localized
 from db.models import Caravan
 
 PRODID = "-//returnbot//Caravans//EN"

@@ -13,9 +13,9 @@ from html import escape
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks as cb
-from bot import cards
 from bot.i18n import Translator
+from bot.views import callbacks as cb
+from bot.views import cards
 from db.broadcasts import CANCELLED, DONE, Counts, UserStats
 from db.models import Broadcast, District, Settlement
 

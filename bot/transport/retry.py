@@ -34,7 +34,7 @@ from typing import Any
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import WrappedRequest, api_method
+from bot.transport.request import WrappedRequest, api_method
 
 ATTEMPTS = 3
 BACKOFF = 0.5  # seconds before the second try; doubled before each further one
@@ -111,7 +111,7 @@ def retry_after(payload: bytes) -> float | None:
 @contextlib.contextmanager
 def paced_by_caller() -> Iterator[None]:
     """Calls made within the block get every 429 back at once: their caller paces itself
-    (`bot.delivery`)."""
+    (`bot.delivery.worker`)."""
     token = _paced_by_caller.set(True)
     try:
         yield

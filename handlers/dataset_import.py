@@ -24,9 +24,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot import callbacks as cb
 from bot.context import BotContext
 from bot.i18n import Translator, _
+from bot.views import callbacks as cb
 from db import admins
 from db import pending as pending_store
 from handlers.common import show

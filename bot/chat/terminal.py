@@ -21,8 +21,8 @@ from typing import Any, TextIO
 from telegram import Update
 
 from bot.app import build_application, started
+from bot.chat.fake_api import FakeBotAPI, InProcessRequest, UploadedFile
 from bot.config import Settings
-from bot.fake_api import FakeBotAPI, InProcessRequest, UploadedFile
 
 HELP = (
     "returnbot chat — type a place name or a /command; /press N presses button N; "

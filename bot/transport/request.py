@@ -1,5 +1,5 @@
 """Bot API transports: `AiohttpRequest`, which carries the bot's calls over HTTP, and what
-the transports that wrap another one (`bot.retry`, `bot.metrics`) share."""
+the transports that wrap another one (`bot.transport.retry`, `bot.metrics`) share."""
 
 from __future__ import annotations
 

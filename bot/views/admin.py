@@ -1,6 +1,6 @@
 """Message composition for the admin commands and for the notices their edits cause.
 
-Pure functions, no I/O, like `bot.cards`: everything typed by an admin or taken from the
+Pure functions, no I/O, like `bot.views.cards`: everything typed by an admin or taken from the
 database is escaped here; every text comes from the reader's Translator.
 """
 
@@ -13,10 +13,17 @@ from typing import Any
 from babel.dates import format_date, format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks as cb
-from bot.cards import _manage_line, caravan_line, escape, families_people, figure_label, place_name
+from bot.domain.clock import BAKU
 from bot.i18n import NARROW_NBSP, Translator, _
-from bot.timing import BAKU
+from bot.views import callbacks as cb
+from bot.views.cards import (
+    _manage_line,
+    caravan_line,
+    escape,
+    families_people,
+    figure_label,
+    place_name,
+)
 from db import editing
 from db.models import Admin, AuditEntry, Caravan, Notice, Settlement
 

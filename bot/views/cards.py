@@ -13,9 +13,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks as cb
+from bot.domain.housing import build_schedule, progress_bar, split_caravans
 from bot.i18n import Translator
-from bot.schedule import build_schedule, progress_bar, split_caravans
+from bot.views import callbacks as cb
 from db.models import (
     Caravan,
     District,

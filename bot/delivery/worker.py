@@ -70,13 +70,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import admin_cards, cards
-from bot import broadcasts as texts
 from bot.context import AppState
+from bot.domain.clock import local_date
 from bot.i18n import Translator
-from bot.retry import paced_by_caller
-from bot.timing import local_date
-from db import broadcasts, outbox, queries
+from bot.transport.retry import paced_by_caller
+from bot.views import admin as admin_cards
+from bot.views import broadcast as texts
+from bot.views import cards
+from db import broadcasts, outbox, users
 from db.models import Broadcast, Notice
 
 CONCURRENCY = 20  # sends started and not yet recorded, at most: what a crash may repeat
@@ -587,7 +588,7 @@ class DeliveryWorker:
     ) -> None:
         if broadcast.progress_message_id is None:
             return
-        admin = await queries.get_user(session, broadcast.admin_id)
+        admin = await users.get_user(session, broadcast.admin_id)
         language = admin.language if admin else self.state.settings.default_language
         tr = self.state.translators[language]
         place = await broadcasts.place_of(session, broadcast.scope)
@@ -618,7 +619,7 @@ class DeliveryWorker:
             log.info("broadcast %s progress not shown: %s", broadcast.id, error)
 
 
-# ------------------------------------------------------------------ `python -m bot.delivery`
+# ------------------------------------------------------------------ `python -m bot.delivery.worker`
 
 
 async def drain(settings: object) -> int:
@@ -640,12 +641,12 @@ async def drain(settings: object) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.delivery --drain`: one more delivery worker process, e.g. to empty a
+    """`python -m bot.delivery.worker --drain`: one more delivery worker process, e.g. to empty a
     large outbox faster next to running bots (PostgreSQL), configured like `returnbot run`."""
     from bot import logs
     from bot.config import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m bot.delivery")
+    parser = argparse.ArgumentParser(prog="python -m bot.delivery.worker")
     parser.add_argument("--drain", action="store_true", required=True, help="send until empty")
     parser.parse_args(argv)
     logs.configure_text()
