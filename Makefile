@@ -39,6 +39,7 @@ run: $(BIN)/returnbot locales bytecode
 test: $(BIN)/returnbot locales bytecode
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo  # the import contract (pyproject.toml)
 	$(BIN)/pytest -q -n 2  # two workers (pytest-xdist): tests mostly wait on I/O
 
 ## the benchmarks, full size (slow; not part of `make test`): see docs/benchmarks.md
@@ -52,6 +53,7 @@ bench: $(BIN)/returnbot locales bytecode
 lint: $(BIN)/returnbot
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 format: $(BIN)/returnbot
 	$(BIN)/ruff check --fix .
