@@ -133,12 +133,14 @@ async def test_caravans_for_sos_newest_first_with_plurals(running_bot: RunningBo
         "24 декабря 2025 г.",
         "16 декабря 2025 г.",
         "19 ноября 2025 г.",
+        "28 октября 2025 г.",
         "11 сентября 2025 г.",
     ]
     for phrase in (
         "24 семьи, 99 человек",
         "21 семья, 94 человека",
         "20 семей, 80 человек",
+        "10 семей, 42 человека",
         "10 семей, 45 человек",
     ):
         assert phrase in text, phrase
