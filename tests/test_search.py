@@ -245,6 +245,12 @@ SPELLINGS: list[tuple[str, str | frozenset[str]]] = [
     ("Üçüncü Ağalı", settlement("aghali")),
     ("Birinci Agali", settlement("aghali")),
     ("Кяльбаджар", settlement("kalbajar")),
+    # A name that ends in a generic word is taken as it stands.
+    ("Xocavənd kəndi", settlement("khojavand-village")),
+    ("Khojavend village", settlement("khojavand-village")),
+    ("Khojavand village", settlement("khojavand-village")),
+    ("село Ходжавенд", settlement("khojavand-village")),
+    ("Khojavand town", settlement("khojavand")),
     ("Aşağı Oratağ", settlement("ashagi-oratagh")),
     ("Ashagi Oratagh kəndi", settlement("ashagi-oratagh")),
     ("Çıldıran", settlement("childiran")),
