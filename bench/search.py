@@ -3,7 +3,7 @@
 Synthetic names are built from Azerbaijani syllables, with an English and a Russian
 transliteration and an alias each, like the real dataset's entries. Queries mix exact names
 in the three scripts, lower-case ASCII forms, typos, prefixes and unknown words. The baseline
-is the same kind of queries over the bundled dataset's index (33 settlements, 15 districts),
+is the same kind of queries over the bundled dataset's index (42 settlements, 15 districts),
 measured in the same run. In process; no network.
 
 Run: `.venv/bin/python -m bench.search [--places 1000] [--queries 5000] [--quick]`.

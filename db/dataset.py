@@ -149,6 +149,7 @@ class TotalIn(_Model):
     settlements: Count | None = None
     source: Text
     note: Localized | None = None
+    unsure: bool = False
 
 
 class Dataset(_Model):

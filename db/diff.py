@@ -212,6 +212,7 @@ async def load_dataset(session: AsyncSession) -> Dataset:
                     "settlements": t.settlements,
                     "source": t.source,
                     "note": t.note,
+                    "unsure": t.unsure,
                 }
             )
             for t in totals

@@ -198,6 +198,7 @@ class Total(Base):
     settlements: Mapped[int | None]
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[Localized | None]
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class User(Base):

@@ -15,7 +15,7 @@ Tables and their columns (`TABLES`); every row of a child table names its settle
   deadlines    settlement, as_of (of its housing row), by, homes
   caravans     settlement, date, families, people, first, total_families, total_people,
                source, unsure, notes
-  totals       as_of, families, people, settlements, source, notes
+  totals       as_of, families, people, settlements, source, unsure, notes
 Lists (aliases) are separated by ";". Yes/no columns take yes/no, true/false or 1/0; empty
 means no. Empty cells are absent values. Row order is display order (and, for caravans of
 the same day, their identity).
@@ -107,6 +107,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("people", "int"),
         ("settlements", "int"),
         ("source", "text"),
+        ("unsure", "bool"),
         *((n, "text") for n in NOTES),
     ),
 }
@@ -453,7 +454,10 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
         ):
             continue
         item = {
-            **{k: values.get(k) for k in ("as_of", "families", "people", "settlements", "source")},
+            **{
+                k: values.get(k)
+                for k in ("as_of", "families", "people", "settlements", "source", "unsure")
+            },
             "note": _localized(values, "note"),
         }
         reader.origins[("totals", len(data["totals"]))] = row
@@ -556,7 +560,7 @@ def dataset_tables(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
                 figures |= {"total_families": total.families, "total_people": total.people}
             add("caravans", of_settlement, figures, notes(caravan))
     for total in dataset.totals:
-        figures = fields(total, "as_of", "families", "people", "settlements", "source")
+        figures = fields(total, "as_of", "families", "people", "settlements", "source", "unsure")
         add("totals", figures, notes(total))
     return tables
 

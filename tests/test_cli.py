@@ -91,7 +91,7 @@ def test_db_upgrade_then_import_bundled_is_idempotent(tmp_path):
     assert run(["db", "upgrade"], tmp_path, DATABASE_URL=url).returncode == 0
     first = run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url)
     assert first.returncode == 0, first.stderr
-    assert "settlements added: 33" in first.stdout and "caravans added: 106" in first.stdout
+    assert "settlements added: 42" in first.stdout and "caravans added: 160" in first.stdout
     again = run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url)
     assert again.stdout.strip() == "no changes"
 
@@ -103,7 +103,7 @@ def test_export_of_a_database_never_loaded_says_so(tmp_path):
     assert "0 settlements" in empty.stdout and "holds no dataset yet" in empty.stdout
     assert run(["import", str(BUNDLED)], tmp_path, DATABASE_URL=url).returncode == 0
     full = run(["export", "full.yaml"], tmp_path, DATABASE_URL=url)
-    assert "33 settlements" in full.stdout and "no dataset" not in full.stdout
+    assert "42 settlements" in full.stdout and "no dataset" not in full.stdout
 
 
 def test_bad_import_exits_1_names_the_place_and_changes_nothing(tmp_path):
@@ -112,7 +112,8 @@ def test_bad_import_exits_1_names_the_place_and_changes_nothing(tmp_path):
     before = content(tmp_path / "x.db")
     data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
     data["settlements"][0]["caravans"][0]["families"] = 999  # a valid change …
-    data["settlements"][5]["caravans"][1]["people"] = "many"  # … and a bad row
+    aghali = next(s for s in data["settlements"] if s["slug"] == "aghali")
+    aghali["caravans"][1]["people"] = "many"  # … and a bad row
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = run(["import", str(bad)], tmp_path, DATABASE_URL=url)

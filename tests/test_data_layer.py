@@ -35,7 +35,7 @@ async def test_bundled_dataset_is_loaded_completely(session):
     data = await snapshot.load(session)
     assert [r.slug for r in data.regions] == ["karabakh", "east-zangezur"]
     assert sum(len(r.districts) for r in data.regions) == 15
-    assert sum(data.settlement_counts().values()) == 33
+    assert sum(data.settlement_counts().values()) == 42
     sos = data.settlement("sos")
     assert sos is not None and await users.settlement(session, "sos") is not None
     report = sos.housing[-1]
@@ -44,9 +44,12 @@ async def test_bundled_dataset_is_loaded_completely(session):
         (dt.date(2025, 12, 31), 75),
         (dt.date(2026, 12, 31), 104),
     ]
-    assert len(sos.caravans) == 4
+    assert len(sos.caravans) == 5
     total = data.latest_total()
     assert (total.people, total.as_of) == (26513, dt.date(2026, 1, 21))
+    newest = data.totals[-1]  # families only, from a secondary source: kept as unsure
+    assert (newest.as_of, newest.families, newest.people) == (dt.date(2026, 3, 11), 7541, None)
+    assert newest.unsure is True and not total.unsure
 
 
 async def test_upcoming_caravans_first_else_recent(session):
@@ -59,6 +62,7 @@ async def test_upcoming_caravans_first_else_recent(session):
         "2025-12-24",
         "2025-12-16",
         "2025-11-19",
+        "2025-10-28",
         "2025-09-11",
     ]
     upcoming, caravans = data.upcoming_or_recent_caravans(

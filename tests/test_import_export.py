@@ -112,7 +112,7 @@ def test_the_layouts_a_clerk_sees(bundled):
     assert workbook.sheetnames == list(tabular.TABLES)
     caravans = workbook["caravans"]
     assert [c.value for c in caravans[1]][:4] == ["settlement", "date", "families", "people"]
-    assert caravans.max_row == 1 + 106
+    assert caravans.max_row == 1 + 160
     shusha = sheet_row(workbook, "settlements", slug="shushakend")
     header = [c.value for c in workbook["settlements"][1]]
     row = [c.value for c in workbook["settlements"][shusha]]
@@ -339,7 +339,7 @@ async def test_cli_export_then_dry_run(sqlite_template, tmp_path):
     url = f"sqlite+aiosqlite:///{db}"
     result = run(["export", "data.xlsx"], tmp_path, DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
-    assert "106 caravans" in result.stdout
+    assert "160 caravans" in result.stdout
     workbook = openpyxl.load_workbook(tmp_path / "data.xlsx")
     row = sheet_row(workbook, "settlements", slug="hadrut")
     set_cell(workbook, "settlements", row, "name_en", "Zorbatown")
@@ -494,7 +494,7 @@ async def test_bad_and_unwanted_files_sent_to_the_bot(sqlite_template, tmp_path,
         assert len(parts) > 1
         assert all(len(p["text"]) < 4096 for p in parts)
         assert [bool(p.get("reply_markup")) for p in parts] == [False] * (len(parts) - 1) + [True]
-        assert "Karvanlar: dəyişiklik: 106" in parts[0]["text"]
+        assert "Karvanlar: dəyişiklik: 160" in parts[0]["text"]
         cancelled = await admin.press(last, "İmtina")
         assert cancelled["text"] == "↩️ İdxal ləğv edildi; heç nə dəyişdirilmədi."
         assert await content(url) == before

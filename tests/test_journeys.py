@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
+from bot.views import cards
 from bot.chat.fake_api import FakeBotAPI
-from db.models import User
+from bot.i18n import load_translators
+from db.models import Total, User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, buttons, serve_bot
 
@@ -130,12 +133,14 @@ async def test_caravans_for_sos_newest_first_with_plurals(running_bot: RunningBo
         "24 декабря 2025 г.",
         "16 декабря 2025 г.",
         "19 ноября 2025 г.",
+        "28 октября 2025 г.",
         "11 сентября 2025 г.",
     ]
     for phrase in (
         "24 семьи, 99 человек",
         "21 семья, 94 человека",
         "20 семей, 80 человек",
+        "10 семей, 42 человека",
         "10 семей, 45 человек",
     ):
         assert phrase in text, phrase
@@ -156,6 +161,24 @@ async def test_deep_links_open_settlement_and_district(running_bot: RunningBot):
 async def test_help_gives_the_latest_total_with_its_source(running_bot: RunningBot):
     reply = await running_bot.chat(4700, "en").say("/help")
     assert "26,513" in texts(reply) and "aznews.az/news/return/363798.html" in texts(reply)
+    assert "Sources differ" not in texts(reply)
+
+
+def test_a_total_marked_unsure_is_shown_with_the_caveat():
+    translators = load_translators()
+    total = Total(
+        as_of=dt.date(2026, 3, 11),
+        families=7541,
+        source="kavkaz-uzel.eu/articles/421505 (2026-03-11)",
+        unsure=True,
+    )
+    for lang in ("az", "en", "ru"):
+        tr = translators[lang]
+        line = cards.total_line(total, tr)
+        assert tr.number(7541) in line and "kavkaz-uzel.eu/articles/421505" in line
+        assert "⚠️ " + tr.gettext("Sources differ on these figures.") in line
+    total.unsure = False
+    assert "⚠️" not in cards.total_line(total, translators["en"])
 
 
 async def test_never_silent(running_bot: RunningBot):

@@ -26,7 +26,8 @@ from tests.conftest import RETURNBOT, Clock, RunningBot, button, buttons, serve_
 
 USERNAME = FakeBotAPI().username
 # Before the last caravans of the bundled dataset: Sos has two upcoming (16 and 24 December
-# 2025), Şuşakənd one (25 December), Khojavand district nine.
+# 2025), Şuşakənd two (11 and 25 December), Khojavand district thirteen; the soonest of all
+# are on 11 December (Şuşakənd first in the dataset's order).
 EARLY = (2025, 12, 1, 12)
 
 
@@ -105,10 +106,10 @@ async def test_calendar_command_for_a_district_and_without_upcoming_caravans(sql
     clock.set(*EARLY)
     async with serve_bot(FakeBotAPI(), sqlite_url, clock) as bot:
         chat = bot.chat(language="en")
-        choices = await chat.say("/calendar Xocavend")  # the town or the district?
+        choices = await chat.say("/calendar Xocavend")  # the town, the village or the district?
         document = await chat.press(choices, "📅 Khojavand district")
         found = events(bot.api, document)
-        assert len(found) == 9
+        assert len(found) == 13
         titles = {str(e["SUMMARY"]) for e in found}
         assert "Caravan to Sos: 24 families" in titles
         assert any(t.startswith("Caravan to Qirmizi Bazar: ") for t in titles)
@@ -120,9 +121,12 @@ async def test_caravan_lists_offer_the_calendar_only_when_something_is_upcoming(
     chat = sqlite_bot.chat()
     listing = await chat.say("/caravans Shushakend")
     document = await chat.press(listing, "Add to calendar")
-    [event] = events(sqlite_bot.api, document)
-    assert str(event["SUMMARY"]) == "Caravan to Shushakend: 20 families"
-    assert event.decoded("GEO") is not None  # Şuşakənd's published coordinates
+    found = events(sqlite_bot.api, document)
+    assert [str(e["SUMMARY"]) for e in found] == [
+        "Caravan to Shushakend: 14 families",
+        "Caravan to Shushakend: 20 families",
+    ]
+    assert all(e.decoded("GEO") is not None for e in found)  # Şuşakənd's published coordinates
     past = await chat.say("/caravans Zabukh")  # Zabux's caravans are all in the past
     assert "Zabukh" in past["text"] and buttons(past)
     assert not any("calendar" in b["text"] for b in buttons(past))
@@ -205,7 +209,7 @@ async def test_inline_query_offers_settlement_cards_in_the_users_language(early_
 
     everything = await inline(api, "", user_id=1002, language_code="en")
     assert 30 <= len(everything["results"]) <= 50
-    assert everything["results"][0]["title"] == "Sos"  # the soonest caravan (16 Dec) first
+    assert everything["results"][0]["title"] == "Shushakend"  # the soonest caravan (11 Dec) first
 
     district = await inline(api, "Khojavand", user_id=1002, language_code="en")
     titles = [r["title"] for r in district["results"]]

@@ -32,7 +32,16 @@ SETTLEMENTS: dict[str, tuple[str, ...]] = {
         "Кармир Шука",
     ),
     "hadrut": ("Hadrut", "Hadrut", "Гадрут"),
-    "khojavand": ("Xocavənd", "Khojavand", "Ходжавенд"),
+    "khojavand": ("Xocavənd", "Khojavand (town)", "Ходжавенд"),
+    "khojavand-village": (
+        "Xocavənd kəndi",
+        "Khojavand (village)",
+        "Ходжавенд (село)",
+        "Xocavənd",
+        "Khojavend village",
+        "село Ходжавенд",
+    ),
+    "khanoba": ("Xanoba", "Khanoba", "Ханоба"),
     "aghali": (
         "Ağalı",
         "Aghali",
@@ -46,6 +55,7 @@ SETTLEMENTS: dict[str, tuple[str, ...]] = {
     "lachin": ("Laçın", "Lachin", "Лачин"),
     "zabukh": ("Zabux", "Zabukh", "Забух"),
     "sus": ("Sus", "Sus", "Сус"),
+    "baylik": ("Bəylik", "Baylik", "Бейлик"),
     "talish": ("Talış", "Talish", "Талыш"),
     "fuzuli": ("Füzuli", "Fuzuli", "Физули"),
     "shusha": ("Şuşa", "Shusha", "Шуша"),
@@ -55,6 +65,8 @@ SETTLEMENTS: dict[str, tuple[str, ...]] = {
     "seyidbayli": ("Seyidbəyli", "Seyidbayli", "Сеидбейли"),
     "khanyurdu": ("Xanyurdu", "Khanyurdu", "Ханюрду"),
     "khanabad": ("Xanabad", "Khanabad", "Ханабад"),
+    "badara": ("Badara", "Badara", "Бадара"),
+    "dashbulag": ("Daşbulaq", "Dashbulag", "Дашбулаг"),
     "jabrayil": ("Cəbrayıl", "Jabrayil", "Джебраил"),
     "horovlu": ("Horovlu", "Horovlu", "Горовлу"),
     "kalbajar": ("Kəlbəcər", "Kalbajar", "Кельбаджар", "Кяльбаджар"),
@@ -68,6 +80,10 @@ SETTLEMENTS: dict[str, tuple[str, ...]] = {
     "hasanriz": ("Həsənriz", "Hasanriz", "Гасанриз"),
     "vangli": ("Vəngli", "Vangli", "Венгли"),
     "kolatagh": ("Kolatağ", "Kolatagh", "Колатаг"),
+    "ashagi-oratagh": ("Aşağı Oratağ", "Ashagi Oratagh", "Ашагы Оратаг"),
+    "chapar": ("Çapar", "Chapar", "Чапар"),
+    "heyvali": ("Heyvalı", "Heyvali", "Хейвалы"),
+    "childiran": ("Çıldıran", "Childiran", "Чылдыран"),
     "boyuk-taghlar": ("Böyük Tağlar", "Boyuk Taghlar", "Бёюк Таглар"),
 }
 
@@ -104,6 +120,10 @@ def district(slug: str) -> str:
 
 def twins(slug: str) -> frozenset[str]:
     return frozenset({settlement(slug), district(slug)})
+
+
+# Xocavənd: the town, its district, and the village beside the town also called "Xocavənd".
+KHOJAVAND_ALL = twins("khojavand") | {settlement("khojavand-village")}
 
 
 def build_entries() -> list[Entry]:
@@ -225,12 +245,26 @@ SPELLINGS: list[tuple[str, str | frozenset[str]]] = [
     ("Üçüncü Ağalı", settlement("aghali")),
     ("Birinci Agali", settlement("aghali")),
     ("Кяльбаджар", settlement("kalbajar")),
-    # Towns that share a name with their district: the caller shows both.
-    ("Xocavənd", twins("khojavand")),
-    ("Khojavand", twins("khojavand")),
-    ("Ходжавенд", twins("khojavand")),
-    ("Khojavend", twins("khojavand")),
-    ("Hocavend", twins("khojavand")),
+    # A name that ends in a generic word is taken as it stands.
+    ("Xocavənd kəndi", settlement("khojavand-village")),
+    ("Khojavend village", settlement("khojavand-village")),
+    ("Khojavand village", settlement("khojavand-village")),
+    ("село Ходжавенд", settlement("khojavand-village")),
+    ("Khojavand town", settlement("khojavand")),
+    ("Aşağı Oratağ", settlement("ashagi-oratagh")),
+    ("Ashagi Oratagh kəndi", settlement("ashagi-oratagh")),
+    ("Çıldıran", settlement("childiran")),
+    ("Chyldyran", settlement("childiran")),
+    ("Daşbulaq", settlement("dashbulag")),
+    ("Дашбулаг", settlement("dashbulag")),
+    # Towns that share a name with their district: the caller shows both (Xocavənd: also
+    # the village of that name).
+    ("Xocavənd", KHOJAVAND_ALL),
+    ("Khojavand", district("khojavand")),  # the town is "Khojavand (town)" in English
+    ("Ходжавенд", twins("khojavand")),  # the village is "Ходжавенд (село)" in Russian
+    ("Khojavend", KHOJAVAND_ALL),
+    ("Hocavend", KHOJAVAND_ALL),
+    ("Xocavənd şəhəri", KHOJAVAND_ALL),
     ("Füzuli", twins("fuzuli")),
     ("Физули", twins("fuzuli")),
     ("Fizuli", twins("fuzuli")),

@@ -96,6 +96,8 @@ _Y_VOCALIC = re.compile(r"(?<![ao])y")
 _DOUBLES = re.compile(r"(.)\1+")
 _STRICT_SEPARATORS = re.compile(r"[\W_]+")
 # Words that say what kind of place is meant, not which: "Sos kəndi", "село Сос", "Fuzuli city".
+# A query is read without them unless it is a name as it stands ("Xocavənd kəndi", a village
+# beside Xocavənd town).
 GENERIC_WORDS = frozenset(
     [
         "kənd",
@@ -239,8 +241,13 @@ class SearchIndex:
         """Score plausible entries for ``query``; return the best ``limit``, best first."""
         if not isinstance(query, str) or limit <= 0:
             return []
-        raw = _without_generic_words(query[:MAX_QUERY_RAW])
+        raw = query[:MAX_QUERY_RAW]
         compact = normalize(raw)[:MAX_QUERY_KEY].replace(" ", "")
+        if compact not in self._postings:
+            stripped = _without_generic_words(raw)
+            if stripped != raw:
+                raw = stripped
+                compact = normalize(raw)[:MAX_QUERY_KEY].replace(" ", "")
         if len(compact) < MIN_PREFIX_LEN:
             return []
         strict = _strict(raw)

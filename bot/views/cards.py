@@ -396,6 +396,8 @@ def total_line(total: Total | None, tr: Translator) -> str:
         text += " " + tr.ngettext(
             "They live in {n} settlement.", "They live in {n} settlements.", total.settlements
         ).format(n=tr.number(total.settlements))
+    if total.unsure:
+        text += "\n⚠️ " + _("Sources differ on these figures.")
     return f"{text}\n<i>" + _("Source: {source}").format(source=escape(total.source)) + "</i>"
 
 
