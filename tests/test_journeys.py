@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.views import cards
 from bot.chat.fake_api import FakeBotAPI
 from bot.i18n import load_translators
+from bot.views import cards
 from db.models import Total, User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, buttons, serve_bot
