@@ -137,9 +137,7 @@ async def test_admins_list_add_remove_with_audit(admin_bot: RunningBot):
     assert "9002 is now an admin" in (await admin.say("/admins add 9002"))["text"]
     assert "already an admin" in (await admin.say("/admins add 9002"))["text"]
     assert "already an admin" in (await admin.say(f"/admins add {ADMIN}"))["text"]
-    listing = await bot.chat(9002, "az").say(
-        "/admins"
-    )  # 9002 is an admin now, in Azerbaijani
+    listing = await bot.chat(9002, "az").say("/admins")  # 9002 is an admin now, in Azerbaijani
     assert "9002 — 9001 tərəfindən" in listing["text"] and real_today("az") in listing["text"]
 
     refusal = await admin.say(f"/admins remove {ADMIN}")
@@ -168,9 +166,7 @@ async def test_the_last_admin_cannot_be_removed(database_url: str, clock: Clock)
         assert "последний" in reply["text"]
         assert "9101" in (await chat.say("/admins add 9101"))["text"]
         assert "больше не" in (await chat.say("/admins remove 9100"))["text"]
-        assert (
-            "последний" in (await bot.chat(9101, "ru").say("/admins remove 9101"))["text"]
-        )
+        assert "последний" in (await bot.chat(9101, "ru").say("/admins remove 9101"))["text"]
         assert await count(bot, Admin) == 1
 
 
