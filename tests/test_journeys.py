@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.chat.fake_api import FakeBotAPI
+from bot.chat.api import FakeBotAPI
 from db.models import User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, buttons, serve_bot
