@@ -1,6 +1,6 @@
 """A lean fake Bot API for benchmarks, run in its own process on 127.0.0.1.
 
-Unlike `bot.chat.fake_api` (which validates everything like Telegram, for tests) it does only what
+Unlike `bot.chat.api` (which validates everything like Telegram, for tests) it does only what
 a benchmark needs, as cheaply as possible, so that the bot under test and not the fake is the
 bottleneck:
 
@@ -10,7 +10,7 @@ bottleneck:
   text) is matched to the oldest unanswered update of its chat; the time from handing that
   update out to the reply arriving is recorded per kind of update;
 - `sendMessage` may be limited to `--rate` per second (sliding one-second window, 429 with
-  `retry_after` like `bot.chat.fake_api`), every send and every 429 is time-stamped.
+  `retry_after` like `bot.chat.limits`), every send and every 429 is time-stamped.
 
 Control endpoints (JSON): `POST /_bench/updates` {"updates": [...], "kinds": [...]} queues
 updates; `GET /_bench/stats` returns the figures (`?times=1` adds the send times).

@@ -24,7 +24,8 @@ import asyncpg
 import pytest
 
 from bot.app import build_application, started
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from bot.cli import prepare_database
 from bot.config import Settings, load_settings
 from bot.context import BAKU

@@ -14,7 +14,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.chat.fake_api import FakeBotAPI
+from bot.chat.api import FakeBotAPI
 from bot.context import BAKU
 from bot.i18n import load_translators
 from bot.views import admin as admin_cards

@@ -19,7 +19,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from bot.chat.fake_api import RATE_LIMITED_METHODS, FakeBotAPI
+from bot.chat.api import FakeBotAPI
+from bot.chat.limits import RATE_LIMITED_METHODS
 from bot.delivery.worker import DeliveryWorker, Outcome
 from bot.i18n import load_translators
 from bot.views import callbacks as cb

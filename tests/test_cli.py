@@ -131,7 +131,8 @@ async def test_run_serves_telegram_by_polling_and_stops_on_sigterm(tmp_path):
     import asyncio
     import signal
 
-    from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+    from bot.chat.api import FakeBotAPI
+    from bot.chat.transports import FakeBotServer
 
     api = FakeBotAPI()
     async with FakeBotServer(api) as server_url:

@@ -11,7 +11,8 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from bot.delivery.worker import CONCURRENCY
 from tests.conftest import start_returnbot
 from tests.test_broadcast import ADMIN, add_users, broadcast_status, button, wait_until

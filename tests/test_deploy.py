@@ -22,7 +22,8 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from bot.config import Settings
 from bot.web import SECRET_HEADER
 from tests.conftest import RETURNBOT

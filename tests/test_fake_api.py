@@ -13,7 +13,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer, InProcessRequest, parse_html
+from bot.chat.api import FakeBotAPI
+from bot.chat.html_checks import parse_html
+from bot.chat.transports import FakeBotServer, InProcessRequest
 
 USER = 1001
 

@@ -21,7 +21,7 @@ import bot.places
 import bot.transport.retry
 import db.session
 import handlers.errors
-from bot.chat.fake_api import FakeBotAPI
+from bot.chat.api import FakeBotAPI
 from db.models import AuditEntry, ErrorWatcher, Subscription
 from tests.conftest import Clock, RunningBot, serve_bot
 

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.chat.fake_api import FakeBotAPI, utf16_len
+from bot.chat.api import FakeBotAPI
+from bot.chat.html_checks import utf16_len
 from bot.views import callbacks as cb
 from db import users
 from db.models import (

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.chat.fake_api import FakeBotAPI
+from bot.chat.api import FakeBotAPI
 from bot.cli import export_file, import_file, prepare_database
 from bot.config import load_settings
 from db import diff, tabular

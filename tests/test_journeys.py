@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.chat.fake_api import FakeBotAPI
+from bot.chat.api import FakeBotAPI
 from bot.i18n import load_translators
 from bot.views import cards
 from db.models import Total, User

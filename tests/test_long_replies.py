@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.chat.fake_api import parse_html
+from bot.chat.html_checks import parse_html
 from bot.views.split import TELEGRAM_LIMIT, split_html, utf16_len
 from db.models import District
 from db.session import create_engine, create_sessionmaker

@@ -15,7 +15,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from db import diff, pending
 from db.models import AuditEntry, Caravan, PendingAction, Settlement
 from db.session import create_engine, create_sessionmaker

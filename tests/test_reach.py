@@ -21,7 +21,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from tests.conftest import RETURNBOT, Clock, RunningBot, button, buttons, serve_bot
 
 USERNAME = FakeBotAPI().username

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from db.models import Delivery, Subscription, User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import button, start_returnbot

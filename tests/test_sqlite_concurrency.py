@@ -15,7 +15,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.chat.fake_api import FakeBotAPI
+from bot.chat.api import FakeBotAPI
 from db import outbox
 from db.dataset import BUNDLED
 from db.models import Caravan, Delivery, Settlement, Subscription, User

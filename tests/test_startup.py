@@ -13,7 +13,8 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from db.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from db.session import create_engine
 from tests.conftest import start_returnbot

@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import func, select
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from bot.i18n import load_translators
 from db import outbox
 from db import users as user_store

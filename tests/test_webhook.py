@@ -29,7 +29,8 @@ from telegram.error import Forbidden, RetryAfter
 
 from bot import web
 from bot.app import build_application, started
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from bot.config import load_settings
 from db import outbox, runtime
 from db.models import Caravan, Delivery, Notice, ProcessedUpdate, Settlement

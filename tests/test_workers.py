@@ -15,7 +15,8 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select, text
 
-from bot.chat.fake_api import FakeBotAPI, FakeBotServer
+from bot.chat.api import FakeBotAPI
+from bot.chat.transports import FakeBotServer
 from db import broadcasts, models, outbox
 from tests.conftest import Clock
 from tests.test_broadcast import add_users, database

@@ -21,7 +21,9 @@ from typing import Any, TextIO
 from telegram import Update
 
 from bot.app import build_application, started
-from bot.chat.fake_api import FakeBotAPI, InProcessRequest, UploadedFile
+from bot.chat.api import FakeBotAPI
+from bot.chat.files import UploadedFile
+from bot.chat.transports import InProcessRequest
 from bot.config import Settings
 
 HELP = (
