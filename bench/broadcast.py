@@ -142,7 +142,7 @@ async def raw_worker(
     from telegram.constants import ParseMode
 
     from bot.i18n import load_translators
-    from bot.views import cards
+    from bot.views import notices
     from db.models import Caravan, Settlement
     from db.session import create_engine, create_sessionmaker
 
@@ -155,7 +155,7 @@ async def raw_worker(
             .options(selectinload(Caravan.settlement).selectinload(Settlement.district))
         )
     await engine.dispose()
-    text = cards.caravan_announcement(caravan, load_translators()["en"])
+    text = notices.caravan_announcement(caravan, load_translators()["en"])
     with sqlite3.connect(database) as db:
         chats = [row[0] for row in db.execute(
             "SELECT chat_id FROM users WHERE id >= ? ORDER BY id LIMIT ?", (FIRST_USER, send)

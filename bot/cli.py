@@ -142,14 +142,14 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _qr(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.views import poster as qr
+    from bot import posters
 
     asyncio.run(prepare_database(settings))
     try:
         files = asyncio.run(
-            qr.make_poster_files(settings, " ".join(args.place), args.out, args.username)
+            posters.make_poster_files(settings, " ".join(args.place), args.out, args.username)
         )
-    except qr.PosterError as error:
+    except posters.PosterError as error:
         print(f"returnbot qr: {error}", file=sys.stderr)
         return 1
     print("\n".join(map(str, files)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -20,10 +19,22 @@ from sqlalchemy.orm import selectinload
 
 from db import outbox
 from db.admins import audit
-from db.models import Broadcast, Delivery, District, Settlement, Subscription, User
+from db.models import (
+    CANCELLED,
+    DONE,
+    DRAFT,
+    SENDING,
+    Broadcast,
+    Counts,
+    Delivery,
+    District,
+    Settlement,
+    Subscription,
+    User,
+    UserStats,
+)
 
 BROADCAST = "broadcast"  # the notice kind of a broadcast
-DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 # a delivery of a cancelled broadcast that was never sent
 DELIVERY_CANCELLED = "cancelled"
 
@@ -228,21 +239,6 @@ def _summary(broadcast: Broadcast) -> dict[str, Any]:
 # ------------------------------------------------------------------ progress, from the database
 
 
-@dataclass(frozen=True)
-class Counts:
-    """Where a broadcast's deliveries are: sent, blocked, failed, cancelled, still to go."""
-
-    total: int = 0
-    sent: int = 0
-    blocked: int = 0
-    failed: int = 0
-    cancelled: int = 0
-
-    @property
-    def remaining(self) -> int:
-        return self.total - self.sent - self.blocked - self.failed - self.cancelled
-
-
 async def counts(session: AsyncSession, notice_ids: Sequence[int]) -> dict[int, Counts]:
     """Counts per notice, one GROUP BY for all of them."""
     if not notice_ids:
@@ -348,13 +344,6 @@ async def recent(session: AsyncSession, limit: int = 5) -> Sequence[Broadcast]:
 
 
 # ------------------------------------------------------------------ /stats
-
-
-@dataclass(frozen=True)
-class UserStats:
-    by_language: dict[str, int]
-    active: int
-    blocked: int
 
 
 async def user_stats(session: AsyncSession) -> UserStats:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.domain.clock import REMINDERS, civil_time, local_date
+from bot.domain.housing import current_report
 from db import admins, outbox
 from db.models import (
     Admin,
@@ -254,7 +255,7 @@ def housing_deadlines(
     """The deadlines /sethousing stores, by date: the current report's from `as_of` on (new
     figures do not drop them), with the `given` ones over them; a given 0 removes one. Past
     deadlines are not carried into the new report: the older report keeps them as history."""
-    report = outbox.current_report(settlement)
+    report = current_report(settlement.housing)
     kept = {d.due_by: d.homes for d in report.deadlines if d.due_by >= as_of} if report else {}
     return {day: n for day, n in sorted((kept | given).items()) if given.get(day) != 0}
 

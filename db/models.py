@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -213,6 +214,15 @@ class User(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+@dataclass(frozen=True)
+class UserStats:
+    """Users by language, active and blocked, for /stats (`db.broadcasts.user_stats`)."""
+
+    by_language: dict[str, int]
+    active: int
+    blocked: int
+
+
 class Subscription(Base):
     """A user follows one settlement, one district, or everything.
 
@@ -357,6 +367,25 @@ class Broadcast(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     progress_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last progress edit
+
+
+# Broadcast.status: draft → sending → done, or draft/sending → cancelled
+DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Where a broadcast's deliveries are: sent, blocked, failed, cancelled, still to go."""
+
+    total: int = 0
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.sent - self.blocked - self.failed - self.cancelled
 
 
 class PendingAction(Base):

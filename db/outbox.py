@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, selectinload
 
 from bot.domain.clock import REMINDERS, civil_time, local_date, reminders_due, utc
-from db.models import Caravan, Delivery, HousingReport, Notice, Settlement, Subscription, User
+from bot.domain.housing import current_report
+from db.models import Caravan, Delivery, Notice, Settlement, Subscription, User
 
 ANNOUNCE = "announce"
 HOUSING = "housing"
@@ -204,19 +205,13 @@ async def _tell(
 # ------------------------------------------------------------------ housing change alerts
 
 
-def current_report(settlement: Settlement) -> HousingReport | None:
-    """The report a settlement's card shows: the latest with figures, else the latest."""
-    with_figures = [h for h in settlement.housing if h.homes_total is not None or h.ready]
-    return max(with_figures or settlement.housing, key=lambda h: h.as_of, default=None)
-
-
 HOUSING_FIELDS = ("homes_total", "ready", "built", "under_construction")
 
 
 def housing_figures(settlement: Settlement) -> dict[str, int | None]:
     """The figures subscribers are alerted about: planned, ready, built, under construction,
     and `due:<YYYY-MM-DD>` per deadline, of the current report."""
-    report = current_report(settlement)
+    report = current_report(settlement.housing)
     if report is None:
         return {}
     figures = {name: getattr(report, name) for name in HOUSING_FIELDS}

@@ -33,7 +33,7 @@ from bot.context import BotContext
 from bot.i18n import _
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
-from bot.views.cards import escape
+from bot.views.common import escape
 from db import admins, editing, users
 from db import pending as pending_store
 from db.models import Settlement

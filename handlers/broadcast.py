@@ -22,7 +22,7 @@ from bot.context import BotContext
 from bot.views import broadcast as texts
 from bot.views import callbacks as cb
 from db import broadcasts
-from db.models import District, Settlement
+from db.models import Counts, District, Settlement
 from db.outbox import scope_key
 from handlers.common import find_place, show
 from handlers.guard import require_admin
@@ -150,7 +150,7 @@ async def send_broadcast(update: Update, context: BotContext) -> None:
     await query.answer(context._("Sending…"))
     async with context.db() as session:
         place = await broadcasts.place_of(session, broadcast.scope)
-    counts = broadcasts.Counts(total=broadcast.total)
+    counts = Counts(total=broadcast.total)
     text = texts.progress_report(broadcast, place, counts, 0.0, context.tr)
     await show(update, context, text, texts.cancel_keyboard(broadcast.id, context.tr))
     if isinstance(query.message, Message):
@@ -178,7 +178,7 @@ async def cancel_broadcast(update: Update, context: BotContext) -> None:
     if broadcast.notice_id is None:
         text = "✖️ " + context._("Cancelled. Nothing was sent.")
     else:
-        counts = tally.get(broadcast.notice_id, broadcasts.Counts())
+        counts = tally.get(broadcast.notice_id, Counts())
         text = texts.final_report(broadcast, place, counts, context.tr)
     chat_id, message_id = broadcast.admin_chat_id, broadcast.progress_message_id
     pressed = query.message
@@ -205,7 +205,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
             (b, await broadcasts.place_of(session, b.scope), tally.get(b.notice_id or 0))
             for b in recent
         ]
-    rows = [(b, place, counts or broadcasts.Counts()) for b, place, counts in rows]
+    rows = [(b, place, counts or Counts()) for b, place, counts in rows]
     await show(update, context, texts.stats(users, subscriptions, top, rows, context.tr))
 
 

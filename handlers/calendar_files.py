@@ -11,8 +11,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
-from bot.views import cards
 from bot.views import poster as qr
+from bot.views.caravans import calendar_button
+from bot.views.common import district_name, place_name
 from handlers.common import Found, find_place, place_query, show_search_outcome
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file
@@ -44,11 +45,11 @@ async def offer_calendars(update: Update, context: BotContext, text: str, found:
     """Several places match: one 📅 button each, so one more tap gives the file."""
     tr = context.tr
     buttons = [
-        cards.calendar_button(cb.CALENDAR_SETTLEMENT, s.slug, tr, cards.place_name(s, tr))
+        calendar_button(cb.CALENDAR_SETTLEMENT, s.slug, tr, place_name(s, tr))
         for s in found.settlements
     ]
     buttons += [
-        cards.calendar_button(cb.CALENDAR_DISTRICT, d.slug, tr, cards.district_name(d, tr))
+        calendar_button(cb.CALENDAR_DISTRICT, d.slug, tr, district_name(d, tr))
         for d in found.districts
     ]
     message = context._("Several places match “{query}”. Which one do you mean?").format(
@@ -80,7 +81,7 @@ async def send_calendar(update: Update, context: BotContext, prefix: str, slug: 
     if place is None:
         await _say(update, context, context._("This place is no longer in the list."))
         return
-    name = cards.place_name(place, tr) if is_settlement else cards.district_name(place, tr)
+    name = place_name(place, tr) if is_settlement else district_name(place, tr)
     if not upcoming:
         message = context._(
             "No upcoming caravan to {place} has been announced yet, so there is nothing to "

@@ -10,7 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views import cards
+from bot.views.caravans import calendar_button, caravans_view
+from bot.views.common import Keyboard
 from db.snapshot import PlaceData
 from handlers.common import find_place, place_query, show, show_search_outcome
 
@@ -56,8 +57,8 @@ def _caravans_view(
     rows = [[back]]
     if upcoming and place is not None:  # 📅 only where there is something to add
         prefix = cb.CALENDAR_SETTLEMENT if settlement_slug else cb.CALENDAR_DISTRICT
-        rows.insert(0, [cards.calendar_button(prefix, settlement_slug or district_slug, tr)])
-    return cards.caravans_view(caravans, upcoming, place, tr), cards.Keyboard(rows)
+        rows.insert(0, [calendar_button(prefix, settlement_slug or district_slug, tr)])
+    return caravans_view(caravans, upcoming, place, tr), Keyboard(rows)
 
 
 async def caravans(update: Update, context: BotContext) -> None:

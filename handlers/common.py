@@ -14,7 +14,8 @@ from telegram.error import BadRequest
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.places import Places
-from bot.views import cards
+from bot.views.districts import choices_keyboard, district_view, regions_view
+from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from db.models import District, Settlement
 
@@ -102,7 +103,7 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         )
         markup = places.view(
             ("choices", tuple(found.settlements), tuple(found.districts), tr.lang),
-            lambda: cards.choices_keyboard(found.settlements, found.districts, tr),
+            lambda: choices_keyboard(found.settlements, found.districts, tr),
         )
         await show(update, context, message, markup)
         return
@@ -132,7 +133,7 @@ def _not_found(
                 "Шушакенд), or browse all districts."
             )
         )
-    return "\n".join(lines), cards.choices_keyboard(settlements, districts, tr)
+    return "\n".join(lines), choices_keyboard(settlements, districts, tr)
 
 
 def settlement_view(
@@ -141,9 +142,7 @@ def settlement_view(
     """A settlement's card and keyboard, composed once per copy, language and day."""
 
     def compose() -> tuple[str, InlineKeyboardMarkup]:
-        return cards.settlement_card(settlement, tr, today), cards.settlement_keyboard(
-            settlement, tr
-        )
+        return settlement_card(settlement, tr, today), settlement_keyboard(settlement, tr)
 
     if places.data.settlement(settlement.slug) is settlement:  # (not one of an older copy)
         return places.view(("settlement", settlement.slug, tr.lang, today), compose)
@@ -168,7 +167,7 @@ async def show_regions(update: Update, context: BotContext) -> None:
     places, tr = await context.places(), context.tr
     data = places.data
     text, markup = places.view(
-        ("regions", tr.lang), lambda: cards.regions_view(data.regions, data.settlement_counts(), tr)
+        ("regions", tr.lang), lambda: regions_view(data.regions, data.settlement_counts(), tr)
     )
     await show(update, context, text, markup)
 
@@ -177,10 +176,10 @@ async def show_district(update: Update, context: BotContext, district: District)
     places, tr = await context.places(), context.tr
     if places.data.district(district.slug) is district:  # (not one of an older copy)
         text, markup = places.view(
-            ("district", district.slug, tr.lang), lambda: cards.district_view(district, tr)
+            ("district", district.slug, tr.lang), lambda: district_view(district, tr)
         )
     else:
-        text, markup = cards.district_view(district, tr)
+        text, markup = district_view(district, tr)
     await show(update, context, text, markup)
 
 

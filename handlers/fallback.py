@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import pick_language
-from bot.views import cards
+from bot.views.menu import main_menu
 from db.session import is_unavailable
 from handlers import errors
 
@@ -25,7 +25,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         command=html.escape(command)
     )
     await update.effective_message.reply_text(
-        text, parse_mode="HTML", reply_markup=cards.main_menu(context.tr)
+        text, parse_mode="HTML", reply_markup=main_menu(context.tr)
     )
 
 
@@ -34,7 +34,7 @@ async def other_message(update: Update, context: BotContext) -> None:
     text = context._(
         "I understand text: send me the name of a settlement or district, for example Sos."
     )
-    await update.effective_message.reply_text(text, reply_markup=cards.main_menu(context.tr))
+    await update.effective_message.reply_text(text, reply_markup=main_menu(context.tr))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

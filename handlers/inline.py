@@ -24,8 +24,8 @@ from telegram.ext import BaseHandler, InlineQueryHandler
 from bot.context import BotContext
 from bot.domain.housing import split_caravans
 from bot.places import Places
-from bot.views import cards
 from bot.views import poster as qr
+from bot.views.common import district_name, kind_label
 from db.models import Settlement
 from handlers.common import place_query, settlement_view
 
@@ -84,9 +84,7 @@ def result(settlement: Settlement, context: BotContext, places: Places) -> Inlin
     card, _keyboard = settlement_view(places, settlement, tr, context.today)
     link = qr.deep_link(context.bot.username, "s", settlement.slug)
     open_button = InlineKeyboardButton("🤖 " + tr.gettext("Open in the bot"), url=link)
-    description = f"{cards.kind_label(settlement.kind, tr)} · " + cards.district_name(
-        settlement.district, tr
-    )
+    description = f"{kind_label(settlement.kind, tr)} · " + district_name(settlement.district, tr)
     return InlineQueryResultArticle(
         id=f"s_{settlement.slug}"[:64],  # Telegram's limit for result ids
         title=settlement.name(tr.lang),

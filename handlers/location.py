@@ -21,7 +21,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot.context import BotContext
 from bot.domain import geo
 from bot.views import callbacks as cb
-from bot.views import cards
+from bot.views.common import district_name
 
 NEAREST = 5
 
@@ -60,7 +60,7 @@ async def nearest_settlements(update: Update, context: BotContext) -> None:
     for number, near in enumerate(ranked, start=1):
         settlement, distance = near.place, geo.format_km(near.km, tr.lang)
         name = settlement.name(tr.lang)
-        district = cards.district_name(settlement.district, tr)
+        district = district_name(settlement.district, tr)
         lines.append(f"{number}. <b>{escape(name)}</b> — {distance} · {escape(district)}")
         rows.append(
             [

@@ -7,7 +7,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext
 from bot.views import callbacks as cb
-from bot.views import cards
+from bot.views.districts import choices_keyboard
+from bot.views.settlement import place_line
 from handlers.common import search, show, show_settlement_by_slug
 
 
@@ -19,7 +20,7 @@ async def schedule(update: Update, context: BotContext) -> None:
             "Which settlement? Type its name, for example <code>/schedule Sos</code>, "
             "or just send the name."
         )
-        await show(update, context, message, cards.choices_keyboard([], [], context.tr))
+        await show(update, context, message, choices_keyboard([], [], context.tr))
         return
     await search(update, context, text)
 
@@ -49,7 +50,7 @@ async def send_location(update: Update, context: BotContext) -> None:
         latitude=settlement.latitude,
         longitude=settlement.longitude,
         title=settlement.name(context.tr.lang),
-        address=cards.place_line(settlement, context.tr),
+        address=place_line(settlement, context.tr),
     )
 
 

@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.i18n import _, pick_language
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
-from bot.views import cards
+from bot.views.menu import language_keyboard, main_menu, total_line
 from db import users
 from db.session import is_unavailable
 from handlers import fallback
@@ -110,7 +110,7 @@ async def start(update: Update, context: BotContext) -> None:
         ]
     )
     await update.effective_message.reply_text(
-        text, parse_mode="HTML", reply_markup=cards.main_menu(context.tr)
+        text, parse_mode="HTML", reply_markup=main_menu(context.tr)
     )
 
 
@@ -144,16 +144,16 @@ async def show_help(update: Update, context: BotContext) -> None:
     ]
     total = (await context.places()).data.latest_total()
     if total is not None:
-        lines += ["", "📊 " + cards.total_line(total, context.tr)]
+        lines += ["", "📊 " + total_line(total, context.tr)]
     if update.effective_user and await is_admin(context, update.effective_user.id):
         lines += ["", *admin_cards.admin_help(context.tr)]
-    await show(update, context, "\n".join(lines), cards.main_menu(context.tr))
+    await show(update, context, "\n".join(lines), main_menu(context.tr))
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
     """Offer the three languages, each in its own name."""
     text = "🌐 " + context._("Choose your language:")
-    await show(update, context, text, cards.language_keyboard(context.tr.lang))
+    await show(update, context, text, language_keyboard(context.tr.lang))
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
@@ -167,7 +167,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     context.language = language
     await query.answer()
     text = "✅ " + context._("Language: English. Type a settlement's name or choose below.")
-    await show(update, context, text, cards.main_menu(context.tr))
+    await show(update, context, text, main_menu(context.tr))
 
 
 async def open_menu(update: Update, context: BotContext) -> None:

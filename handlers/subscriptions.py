@@ -10,7 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, C
 
 from bot.context import BotContext
 from bot.views import callbacks as cb
-from bot.views import cards
+from bot.views.common import district_name, place_name
+from bot.views.subscriptions import forget_keyboard, subscribe_choices_keyboard, subscriptions_view
 from db import users
 from db.models import District, Settlement
 from handlers.common import Found, find_place, place_query, show, show_search_outcome
@@ -30,9 +31,9 @@ def _place_arguments(place: Settlement | District | None) -> dict[str, int]:
 
 def _place_name(place: Settlement | District | None, context: BotContext) -> str:
     if isinstance(place, Settlement):
-        return cards.place_name(place, context.tr)
+        return place_name(place, context.tr)
     if isinstance(place, District):
-        return cards.district_name(place, context.tr)
+        return district_name(place, context.tr)
     return context._("all settlements")
 
 
@@ -49,7 +50,7 @@ async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | N
         message = context._("Several places match “{query}”. Which one do you mean?").format(
             query=escape(text)
         )
-        markup = cards.subscribe_choices_keyboard(found.settlements, found.districts, context.tr)
+        markup = subscribe_choices_keyboard(found.settlements, found.districts, context.tr)
         await show(update, context, message, markup)
     else:
         await show_search_outcome(update, context, text, found)
@@ -139,7 +140,7 @@ async def show_subscriptions(update: Update, context: BotContext) -> None:
     """/subscriptions: what the user follows, with one ❌ button each."""
     async with context.db() as session:
         subscriptions = await users.subscriptions(session, update.effective_user.id)
-    text, markup = cards.subscriptions_view(subscriptions, context.tr)
+    text, markup = subscriptions_view(subscriptions, context.tr)
     await show(update, context, text, markup)
 
 
@@ -161,7 +162,7 @@ async def ask_forget(update: Update, context: BotContext) -> None:
         "Delete everything I store about you — your language and your subscriptions — and "
         "cancel any message waiting for you?"
     )
-    await show(update, context, text, cards.forget_keyboard(context.tr))
+    await show(update, context, text, forget_keyboard(context.tr))
 
 
 async def forget(update: Update, context: BotContext) -> None:

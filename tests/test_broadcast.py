@@ -25,7 +25,7 @@ from bot.delivery.worker import DeliveryWorker, Outcome
 from bot.i18n import load_translators
 from bot.views import callbacks as cb
 from db import broadcasts, outbox
-from db.models import AuditEntry, Broadcast, Delivery, Settlement, Subscription, User
+from db.models import AuditEntry, Broadcast, Counts, Delivery, Settlement, Subscription, User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, button, buttons, serve_bot
 
@@ -451,7 +451,7 @@ def test_progress_and_report_texts():
 
     tr = load_translators()
     broadcast = Broadcast(id=7, scope="all", status="sending")
-    counts = broadcasts.Counts(total=1000, sent=250, blocked=3, failed=1)
+    counts = Counts(total=1000, sent=250, blocked=3, failed=1)
     en = texts.progress_report(broadcast, None, counts, 10.0, tr["en"])
     assert "Sent: 250 of 1,000" in en and "Blocked: 3 · Failed: 1" in en
     assert "Rate: 25.4 messages/s · about 29 seconds left" in en
@@ -460,7 +460,7 @@ def test_progress_and_report_texts():
     az = texts.progress_report(broadcast, None, counts, 10.0, tr["az"])
     assert "29 saniyə" in az
     broadcast.status = "cancelled"
-    stopped = broadcasts.Counts(total=1000, sent=250, blocked=3, failed=1, cancelled=746)
+    stopped = Counts(total=1000, sent=250, blocked=3, failed=1, cancelled=746)
     report = texts.final_report(broadcast, None, stopped, tr["en"])
     assert "stopped" in report and "Not sent because it was stopped: 746" in report
     forms = [tr["ru"].ngettext("{n} recipient", "{n} recipients", n).format(n=n) for n in (1, 3, 5)]

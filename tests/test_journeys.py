@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.chat.api import FakeBotAPI
 from bot.i18n import load_translators
-from bot.views import cards
+from bot.views import menu
 from db.models import Total, User
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, buttons, serve_bot
@@ -174,11 +174,11 @@ def test_a_total_marked_unsure_is_shown_with_the_caveat():
     )
     for lang in ("az", "en", "ru"):
         tr = translators[lang]
-        line = cards.total_line(total, tr)
+        line = menu.total_line(total, tr)
         assert tr.number(7541) in line and "kavkaz-uzel.eu/articles/421505" in line
         assert "⚠️ " + tr.gettext("Sources differ on these figures.") in line
     total.unsure = False
-    assert "⚠️" not in cards.total_line(total, translators["en"])
+    assert "⚠️" not in menu.total_line(total, translators["en"])
 
 
 async def test_never_silent(running_bot: RunningBot):

@@ -426,26 +426,26 @@ def _sos() -> Settlement:
     ],
 )
 def test_announcement_and_reminder_texts(translators, lang, fragments):
-    from bot.views import cards
+    from bot.views import notices
 
     caravan = Caravan(date=SOS_DATE, families=1, people=3, settlement=_sos())
-    text = cards.caravan_announcement(caravan, translators[lang])
+    text = notices.caravan_announcement(caravan, translators[lang])
     for fragment in fragments:
         assert fragment in text
     tr = translators[lang]
-    in_five = cards.caravan_reminder(caravan, tr, SOS_DATE - dt.timedelta(days=5))
-    tomorrow = cards.caravan_reminder(caravan, tr, SOS_DATE - dt.timedelta(days=1))
+    in_five = notices.caravan_reminder(caravan, tr, SOS_DATE - dt.timedelta(days=5))
+    tomorrow = notices.caravan_reminder(caravan, tr, SOS_DATE - dt.timedelta(days=1))
     assert "5" in in_five and in_five != tomorrow
     assert "/subscriptions" in text
 
 
 def test_change_alert_text(translators):
-    from bot.views import cards
+    from bot.views import notices
 
     changes = [("ready", 15, 40), ("due:2025-12-31", 85, 70), ("built", None, 3)]
-    text = cards.housing_change_alert(_sos(), changes, translators["en"])
+    text = notices.housing_change_alert(_sos(), changes, translators["en"])
     assert "Ready homes: 15 → <b>40</b>" in text
     assert "Due by December 31, 2025: 85 → <b>70</b>" in text
     assert "Homes built: — → <b>3</b>" in text
-    ru = cards.housing_change_alert(_sos(), changes, translators["ru"])
+    ru = notices.housing_change_alert(_sos(), changes, translators["ru"])
     assert "31 декабря 2025 г.: 85 → <b>70</b>" in ru

@@ -74,11 +74,16 @@ from bot.context import AppState
 from bot.domain.clock import local_date
 from bot.i18n import Translator
 from bot.transport.retry import paced_by_caller
-from bot.views import admin as admin_cards
 from bot.views import broadcast as texts
-from bot.views import cards
-from db import broadcasts, outbox, users
-from db.models import Broadcast, Notice
+from bot.views.notices import (
+    caravan_announcement,
+    caravan_cancelled,
+    caravan_changed,
+    caravan_reminder,
+    housing_change_alert,
+)
+from db import broadcasts, editing, outbox, users
+from db.models import SENDING, Broadcast, Counts, Notice
 
 CONCURRENCY = 20  # sends started and not yet recorded, at most: what a crash may repeat
 BATCH = 200  # deliveries claimed at once, at most (they wait here, unsent, for a slot)
@@ -101,16 +106,22 @@ log = logging.getLogger(__name__)
 def compose(notice: Notice, tr: Translator, today: dt.date) -> str | None:
     """The message of `notice` in the reader's language; None when its subject is gone.
     A broadcast is the admin's text as stored (already HTML-safe), the same for everyone."""
+    payload = notice.payload or {}
     if notice.kind == broadcasts.BROADCAST:
-        return (notice.payload or {}).get("text")
+        return payload.get("text")
     if notice.kind == outbox.ANNOUNCE and notice.caravan is not None:
-        return cards.caravan_announcement(notice.caravan, tr)
+        return caravan_announcement(notice.caravan, tr)
     if notice.kind in ("remind7", "remind1") and notice.caravan is not None:
-        return cards.caravan_reminder(notice.caravan, tr, today)
+        return caravan_reminder(notice.caravan, tr, today)
     if notice.kind == outbox.HOUSING and notice.settlement is not None:
-        changes = [tuple(change) for change in (notice.payload or {}).get("changes", [])]
-        return cards.housing_change_alert(notice.settlement, changes, tr)
-    return admin_cards.compose_notice(notice, tr)  # caravans moved or cancelled by an admin
+        changes = [tuple(change) for change in payload.get("changes", [])]
+        return housing_change_alert(notice.settlement, changes, tr)
+    # caravans moved or cancelled by an admin
+    if notice.kind == editing.CHANGED and notice.caravan is not None:
+        return caravan_changed(notice.caravan, payload.get("before", {}), tr)
+    if notice.kind == editing.CANCELLED and notice.settlement is not None:
+        return caravan_cancelled(notice.settlement, payload, tr)
+    return None
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -569,7 +580,7 @@ class DeliveryWorker:
                     ):
                         continue
                     tally = await broadcasts.counts(session, [broadcast.notice_id])
-                    counts = tally.get(broadcast.notice_id, broadcasts.Counts())
+                    counts = tally.get(broadcast.notice_id, Counts())
                     if counts.remaining <= 0:
                         if await broadcasts.finish(session, broadcast.id):
                             await self._report(session, broadcast, counts, final=True)
@@ -582,7 +593,7 @@ class DeliveryWorker:
         self,
         session: AsyncSession,
         broadcast: Broadcast,
-        counts: broadcasts.Counts,
+        counts: Counts,
         *,
         final: bool,
     ) -> None:
@@ -605,7 +616,7 @@ class DeliveryWorker:
             self._shown[broadcast.id] = text
         # not queued behind the sends (at most one edit per PROGRESS_INTERVAL); an admin's
         # stop may have come meanwhile, and its report must not be overwritten
-        if not final and await broadcasts.status_of(session, broadcast.id) != broadcasts.SENDING:
+        if not final and await broadcasts.status_of(session, broadcast.id) != SENDING:
             return
         try:
             await self.application.bot.edit_message_text(

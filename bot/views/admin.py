@@ -1,7 +1,8 @@
-"""Message composition for the admin commands and for the notices their edits cause.
+"""Message composition for the admin commands: /help's admin lines, usage, the admins list,
+the previews and results of caravan and housing edits, and the audit log.
 
-Pure functions, no I/O, like `bot.views.cards`: everything typed by an admin or taken from the
-database is escaped here; every text comes from the reader's Translator.
+Everything typed by an admin or taken from the database is escaped here; every text comes
+from the reader's (the admin's) Translator.
 """
 
 from __future__ import annotations
@@ -10,22 +11,21 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from babel.dates import format_date, format_skeleton
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
-from bot.domain.clock import BAKU
-from bot.i18n import NARROW_NBSP, Translator, _
+from bot.i18n import Translator, _
 from bot.views import callbacks as cb
-from bot.views.cards import (
-    _manage_line,
-    caravan_line,
+from bot.views.caravans import caravan_line, caravan_values_text
+from bot.views.common import (
+    button,
+    datetime_text,
     escape,
     families_people,
     figure_label,
+    figure_text,
     place_name,
 )
-from db import editing
-from db.models import Admin, AuditEntry, Caravan, Notice, Settlement
+from db.models import Admin, AuditEntry, Caravan, Settlement
 
 MESSAGE_LIMIT = 4000  # Telegram's is 4096 characters; leave room for the closing tags
 
@@ -52,18 +52,6 @@ ADMIN_HELP = [
     ("/errors on|off", _("send me a note when the bot hits an error, or stop")),
     ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
 ]
-
-
-def _button(text: str, prefix: str, argument: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb.make(prefix, argument))
-
-
-def datetime_text(moment: dt.datetime, tr: Translator) -> str:
-    """`Nov 26, 2026, 14:05` in Asia/Baku, from a naive UTC moment of the database."""
-    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-    local = aware.astimezone(BAKU)
-    day = format_date(local, "medium", locale=tr.lang)
-    return f"{day}, {format_skeleton('Hm', local, locale=tr.lang)}".replace(NARROW_NBSP, " ")
 
 
 def admin_help(tr: Translator) -> list[str]:
@@ -155,8 +143,8 @@ def confirm_keyboard(token: str, confirm: str, tr: Translator) -> InlineKeyboard
     return InlineKeyboardMarkup(
         [
             [
-                _button("✅ " + confirm, cb.ADMIN_CONFIRM, token),
-                _button("↩️ " + tr.gettext("Cancel"), cb.ADMIN_ABORT, token),
+                button("✅ " + confirm, cb.ADMIN_CONFIRM, token),
+                button("↩️ " + tr.gettext("Cancel"), cb.ADMIN_ABORT, token),
             ]
         ]
     )
@@ -167,10 +155,10 @@ def pick_keyboard(
 ) -> InlineKeyboardMarkup:
     """One button per candidate settlement of an ambiguous name, then cancel."""
     rows = [
-        [_button(place_name(s, tr), cb.ADMIN_PICK, f"{token}.{i}")]
+        [button(place_name(s, tr), cb.ADMIN_PICK, f"{token}.{i}")]
         for i, s in enumerate(settlements)
     ]
-    rows.append([_button("↩️ " + tr.gettext("Cancel"), cb.ADMIN_ABORT, token)])
+    rows.append([button("↩️ " + tr.gettext("Cancel"), cb.ADMIN_ABORT, token)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -215,10 +203,6 @@ def caravan_done(caravan: Caravan, tr: Translator, message: str) -> str:
     )
 
 
-def _figure(value: int | None, tr: Translator) -> str:
-    return tr.number(value) if value is not None else "—"
-
-
 def figures_diff(
     before: Mapping[str, int | None], after: Mapping[str, int | None], tr: Translator
 ) -> list[str]:
@@ -230,9 +214,9 @@ def figures_diff(
         old, new = before.get(name), after.get(name)
         label = figure_label(name, tr)
         if old == new:
-            lines.append(f"• {label}: {_figure(new, tr)}")
+            lines.append(f"• {label}: {figure_text(new, tr)}")
         else:
-            lines.append(f"• {label}: {_figure(old, tr)} → <b>{_figure(new, tr)}</b>")
+            lines.append(f"• {label}: {figure_text(old, tr)} → <b>{figure_text(new, tr)}</b>")
     return lines
 
 
@@ -266,22 +250,6 @@ def housing_done(
     _ = tr.gettext
     title = _("Housing figures saved: {place}").format(place=escape(place_name(settlement, tr)))
     return "\n".join([f"✅ {title}", "", *figures_diff(before, after, tr)])
-
-
-def caravan_values_text(values: Mapping[str, Any], tr: Translator) -> str:
-    """`date: December 20, 2026; families: 12` for the fields an edit touches."""
-    _ = tr.gettext
-    labels = {"date": _("date"), "families": _("families"), "people": _("people")}
-    parts = []
-    for key, value in values.items():
-        if isinstance(value, dt.date):
-            shown = tr.date(value)
-        elif isinstance(value, int):
-            shown = tr.number(value)
-        else:
-            shown = "—"
-        parts.append(f"{labels.get(key, key)}: {shown}")
-    return "; ".join(parts)
 
 
 def edit_preview(caravan: Caravan, values: Mapping[str, Any], tr: Translator) -> str:
@@ -331,59 +299,10 @@ def caravan_list(
         "<i>" + escape(_("Correct: /editcaravan <id> date=… families=… people=…")) + "</i>",
     ]
     buttons = [
-        [
-            _button(
-                f"🗑 #{c.id} · " + (tr.date(c.date) if c.date else "—"), cb.ADMIN_CANCEL, str(c.id)
-            )
-        ]
+        [button(f"🗑 #{c.id} · " + (tr.date(c.date) if c.date else "—"), cb.ADMIN_CANCEL, str(c.id))]
         for c in caravans
     ]
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
-
-
-# ------------------------------------------------------------------ notices to subscribers
-
-
-def caravan_changed(caravan: Caravan, before: Mapping[str, Any], tr: Translator) -> str:
-    """✏️ The caravan to Sos has changed: what it was, what it is now."""
-    _ = tr.gettext
-    place = escape(place_name(caravan.settlement, tr))
-    old = {k: dt.date.fromisoformat(v) if k == "date" and v else v for k, v in before.items()}
-    lines = [
-        "✏️ <b>" + _("The caravan to {place} has changed").format(place=place) + "</b>",
-        _("Before: {values}").format(values=caravan_values_text(old, tr)),
-        "📅 " + caravan_line(caravan, tr),
-        "",
-        _manage_line(tr),
-    ]
-    return "\n".join(lines)
-
-
-def caravan_cancelled(settlement: Settlement, fields: Mapping[str, Any], tr: Translator) -> str:
-    """❌ The caravan to Sos on 20 December is cancelled."""
-    _ = tr.gettext
-    place = escape(place_name(settlement, tr))
-    date = fields.get("date")
-    when = tr.date(dt.date.fromisoformat(date)) if date else _("date not published")
-    lines = [
-        "❌ <b>"
-        + _("The caravan to {place} on {date} is cancelled.").format(place=place, date=when)
-        + "</b>",
-        families_people(fields.get("families"), fields.get("people"), tr),
-        "",
-        _manage_line(tr),
-    ]
-    return "\n".join(lines)
-
-
-def compose_notice(notice: Notice, tr: Translator) -> str | None:
-    """The message of a notice an admin edit caused (`db.editing`); None if not one."""
-    payload = notice.payload or {}
-    if notice.kind == editing.CHANGED and notice.caravan is not None:
-        return caravan_changed(notice.caravan, payload.get("before", {}), tr)
-    if notice.kind == editing.CANCELLED and notice.settlement is not None:
-        return caravan_cancelled(notice.settlement, payload, tr)
-    return None
 
 
 # ------------------------------------------------------------------ audit log

@@ -11,13 +11,12 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from babel.dates import format_timedelta
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views import cards
-from db.broadcasts import CANCELLED, DONE, Counts, UserStats
-from db.models import Broadcast, District, Settlement
+from bot.views.common import button, district_name, place_name
+from db.models import CANCELLED, DONE, Broadcast, Counts, District, Settlement, UserStats
 
 RULE = "──────────"
 Place = Settlement | District | None
@@ -26,9 +25,9 @@ Place = Settlement | District | None
 def audience_name(scope: str, place: Place, tr: Translator) -> str:
     """Who a broadcast goes to, escaped for HTML."""
     if isinstance(place, Settlement):
-        return escape(cards.place_name(place, tr))
+        return escape(place_name(place, tr))
     if isinstance(place, District):
-        return escape(cards.district_name(place, tr))
+        return escape(district_name(place, tr))
     if scope == "all":
         return tr.gettext("everyone who uses the bot")
     return tr.gettext("a place that no longer exists")
@@ -62,25 +61,16 @@ def confirm_keyboard(broadcast_id: int, total: int, tr: Translator) -> InlineKey
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    send.format(n=tr.number(total)),
-                    callback_data=cb.make(cb.BROADCAST_SEND, str(broadcast_id)),
-                ),
-                InlineKeyboardButton(
-                    "✖️ " + tr.gettext("Cancel"),
-                    callback_data=cb.make(cb.BROADCAST_CANCEL, str(broadcast_id)),
-                ),
+                button(send.format(n=tr.number(total)), cb.BROADCAST_SEND, str(broadcast_id)),
+                button("✖️ " + tr.gettext("Cancel"), cb.BROADCAST_CANCEL, str(broadcast_id)),
             ]
         ]
     )
 
 
 def cancel_keyboard(broadcast_id: int, tr: Translator) -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(
-        "⏹ " + tr.gettext("Stop the broadcast"),
-        callback_data=cb.make(cb.BROADCAST_CANCEL, str(broadcast_id)),
-    )
-    return InlineKeyboardMarkup([[button]])
+    stop = button("⏹ " + tr.gettext("Stop the broadcast"), cb.BROADCAST_CANCEL, str(broadcast_id))
+    return InlineKeyboardMarkup([[stop]])
 
 
 def _title(broadcast: Broadcast, place: Place, tr: Translator) -> str:

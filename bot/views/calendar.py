@@ -18,7 +18,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.i18n import Translator
-from bot.views.cards import district_name, families_people, localized
+from bot.views.caravans import caravan_note
+from bot.views.common import district_name, families_people
 from db.models import Caravan
 
 PRODID = "-//returnbot//Caravans//EN"
@@ -44,11 +45,8 @@ def caravan_title(caravan: Caravan, tr: Translator) -> str:
 def caravan_description(caravan: Caravan, tr: Translator, link: str | None) -> str:
     """Families and people, the note, the source (and where to follow it in the bot)."""
     lines = [families_people(caravan.families, caravan.people, tr)]
-    note = localized(caravan.note, tr)
-    if note:
+    if note := caravan_note(caravan, tr):
         lines.append(note)
-    elif caravan.unsure:
-        lines.append(tr.gettext("Sources differ on these figures."))
     lines.append(tr.gettext("Source: {source}").format(source=caravan.source))
     if link:
         lines.append(link)

@@ -1,0 +1,69 @@
+"""Browsing places: districts grouped by economic region, a district's settlements, and the
+buttons to choose from when a search matches several places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.views import callbacks as cb
+from bot.views.common import Keyboard, button, button_rows, district_name, escape, localized
+from db.models import District, Region, Settlement
+
+
+def regions_view(
+    regions: Iterable[Region], counts: dict[int, int], tr: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Districts grouped by economic region, each with its number of settlements."""
+    _ = tr.gettext
+    lines = ["🗺 <b>" + _("Districts") + "</b>", _("Choose a district:")]
+    rows: list[list[InlineKeyboardButton]] = []
+    for region in regions:
+        rows.append([button(f"— {region.name(tr.lang)} —", cb.REGIONS)])
+        buttons = [
+            button(f"{d.name(tr.lang)} ({counts.get(d.id, 0)})", cb.DISTRICT, d.slug)
+            for d in region.districts
+        ]
+        rows += button_rows(buttons, 2)
+    return "\n".join(lines), Keyboard(rows)
+
+
+def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """A district's settlements as buttons, plus caravans, subscribe and back."""
+    _ = tr.gettext
+    title = escape(district_name(district, tr))
+    lines = [f"📍 <b>{title}</b> · {escape(district.region.name(tr.lang))}"]
+    note = localized(district.note, tr)
+    if note:
+        lines.append(f"<i>{escape(note)}</i>")
+    if district.settlements:
+        lines.append(_("Choose a settlement:"))
+    else:
+        lines.append(
+            _("No resettlement data has been published yet for any settlement in this district.")
+        )
+    buttons = [button(s.name(tr.lang), cb.SETTLEMENT, s.slug) for s in district.settlements]
+    rows = button_rows(buttons, 2)
+    rows.append(
+        [
+            button("🚌 " + _("Caravans"), cb.CARAVANS_DISTRICT, district.slug),
+            button("🔔 " + _("Subscribe"), cb.SUBSCRIBE_DISTRICT, district.slug),
+        ]
+    )
+    rows.append([button("⬅️ " + _("All districts"), cb.REGIONS)])
+    return "\n".join(lines), Keyboard(rows)
+
+
+def choices_keyboard(
+    settlements: Sequence[Settlement], districts: Sequence[District], tr: Translator
+) -> InlineKeyboardMarkup:
+    """Buttons for an ambiguous search: settlements with their district, then districts."""
+    buttons = [
+        button(f"{s.name(tr.lang)} · {s.district.name(tr.lang)}", cb.SETTLEMENT, s.slug)
+        for s in settlements
+    ]
+    buttons += [button(district_name(d, tr), cb.DISTRICT, d.slug) for d in districts]
+    buttons.append(button("🏘 " + tr.gettext("All districts"), cb.REGIONS))
+    return Keyboard(button_rows(buttons, 1))

@@ -1,0 +1,141 @@
+"""The settlement card: where the place is, its homes planned / ready / due by each deadline
+with a progress bar and the source, its latest and next caravan; and the card's buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.housing import build_schedule, current_report, progress_bar, split_caravans
+from bot.i18n import Translator
+from bot.views import callbacks as cb
+from bot.views.caravans import calendar_button, caravan_caveat, caravan_line
+from bot.views.common import Keyboard, button, district_name, escape, kind_label, localized
+from db.models import HousingReport, Settlement
+
+
+def _as_of(report: HousingReport, tr: Translator) -> str:
+    return tr.month(report.as_of) if report.month_only else tr.date(report.as_of)
+
+
+def housing_lines(report: HousingReport | None, tr: Translator, today: dt.date) -> list[str]:
+    """Homes planned / ready / due by each deadline, a progress bar, and the source."""
+    _, number = tr.gettext, tr.number
+    if report is None:
+        return ["🏠 " + _("No published schedule yet.")]
+    schedule = build_schedule(
+        report.homes_total, report.ready, [(d.due_by, d.homes) for d in report.deadlines], today
+    )
+    lines = []
+    if schedule.planned is not None:
+        lines.append("🏠 " + _("Homes planned: {n}").format(n=f"<b>{number(schedule.planned)}</b>"))
+    if schedule.ready is not None:
+        lines.append("✅ " + _("Ready: {n}").format(n=f"<b>{number(schedule.ready)}</b>"))
+    for step in schedule.milestones:
+        text = (
+            _("Was due by {date}: +{n} (total {total})")
+            if step.passed
+            else _("Due by {date}: +{n} (total {total})")
+        )
+        lines.append(
+            ("⌛ " if step.passed else "⏳ ")
+            + text.format(
+                date=tr.date(step.due_by),
+                n=f"<b>{number(step.homes)}</b>",
+                total=number(step.cumulative),
+            )
+        )
+    if schedule.unscheduled and schedule.milestones:
+        lines.append("❔ " + _("No published date: {n}").format(n=number(schedule.unscheduled)))
+    if report.built is not None:
+        lines.append("🏗 " + _("Homes built: {n}").format(n=f"<b>{number(report.built)}</b>"))
+    if report.under_construction is not None:
+        lines.append(
+            "🚧 " + _("Under construction: {n}").format(n=number(report.under_construction))
+        )
+    if schedule.progress is not None:
+        lines.append(
+            _("{bar} {percent} ready").format(
+                bar=progress_bar(schedule.progress),
+                percent=f"{round(schedule.progress * 100)}%",
+            )
+        )
+    if not lines:
+        lines.append("🏠 " + _("No published schedule yet."))
+    note = localized(report.note, tr)
+    if note:
+        lines.append(f"<i>{escape(note)}</i>")
+    if report.unsure:
+        lines.append("⚠️ " + _("Sources differ on these figures."))
+    lines.append(
+        "<i>"
+        + _("Figures as of {date}; source: {source}").format(
+            date=_as_of(report, tr), source=escape(report.source)
+        )
+        + "</i>"
+    )
+    return lines
+
+
+def place_line(settlement: Settlement, tr: Translator) -> str:
+    """`village · Khojavand district · Karabakh`"""
+    district = settlement.district
+    return " · ".join(
+        [
+            kind_label(settlement.kind, tr),
+            escape(district_name(district, tr)),
+            escape(district.region.name(tr.lang)),
+        ]
+    )
+
+
+def settlement_card(settlement: Settlement, tr: Translator, today: dt.date) -> str:
+    """Everything a family wants to know about one settlement."""
+    _ = tr.gettext
+    lines = [f"🏘 <b>{escape(settlement.name(tr.lang))}</b>", place_line(settlement, tr), ""]
+    lines += housing_lines(current_report(settlement.housing), tr, today)
+    lines.append("")
+    upcoming, past = split_caravans(settlement.caravans, today)
+    if past:
+        lines.append(
+            "🚌 " + _("Latest caravan: {caravan}").format(caravan=caravan_line(past[0], tr))
+        )
+        if caveat := caravan_caveat(past[0], tr):
+            lines.append(f"   {caveat}")
+    else:
+        lines.append("🚌 " + _("No caravan reported yet."))
+    if upcoming:
+        lines.append(
+            "📅 " + _("Next caravan: {caravan}").format(caravan=caravan_line(upcoming[0], tr))
+        )
+    else:
+        lines.append("📅 " + _("Next caravan: no published date yet."))
+    note = localized(settlement.note, tr)
+    if note:
+        lines += ["", f"ℹ️ {escape(note)}"]
+    return "\n".join(lines)
+
+
+def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboardMarkup:
+    """Caravans and 🔔 subscribe; the calendar file and the location; share; back."""
+    _ = tr.gettext
+    rows = [
+        [
+            button("🚌 " + _("Caravans"), cb.CARAVANS_SETTLEMENT, settlement.slug),
+            button("🔔 " + _("Subscribe"), cb.SUBSCRIBE_SETTLEMENT, settlement.slug),
+        ]
+    ]
+    reach = [calendar_button(cb.CALENDAR_SETTLEMENT, settlement.slug, tr)]
+    if settlement.latitude is not None and settlement.longitude is not None:
+        reach.append(button("📍 " + _("Location"), cb.LOCATION, settlement.slug))
+    rows += [reach, [share_button(settlement.name(tr.lang), tr)]]
+    rows.append(
+        [button("⬅️ " + settlement.district.name(tr.lang), cb.DISTRICT, settlement.district.slug)]
+    )
+    return Keyboard(rows)
+
+
+def share_button(name: str, tr: Translator) -> InlineKeyboardButton:
+    """📤 Share: the user picks a chat, where inline mode offers this place's card."""
+    return InlineKeyboardButton("📤 " + tr.gettext("Share"), switch_inline_query=name)
