@@ -37,8 +37,7 @@ from bot.views.cards import escape
 from db import admins, editing, users
 from db import pending as pending_store
 from db.models import Settlement
-from handlers.common import find_place, place_query, show
-from handlers.guard import require_admin
+from handlers.common import place_query, require_admin, show
 
 log = logging.getLogger(__name__)
 
@@ -388,7 +387,7 @@ async def _with_settlement(
     """Resolve the place of a pending action: one settlement → its preview; several (or a
     district) → buttons to choose; none → say so, with suggestions."""
     text = place_query(text)
-    found = await find_place(context, text)
+    found = (await context.places()).find(text)
     if found.settlement is not None:
         pending.data["slug"] = found.settlement.slug
         await _preview(update, context, pending)

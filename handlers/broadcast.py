@@ -24,9 +24,7 @@ from bot.views import callbacks as cb
 from db import broadcasts
 from db.models import District, Settlement
 from db.outbox import scope_key
-from handlers.common import find_place, show
-from handlers.guard import require_admin
-from handlers.subscriptions import ALL_WORDS
+from handlers.common import ALL_WORDS, require_admin, show
 
 # Room for the preview's frame around the text, under Telegram's 4,096 characters.
 MAX_TEXT = 3500
@@ -46,7 +44,7 @@ async def _scope(
         return "all", None
     if not words:
         return None
-    found = await find_place(context, words)
+    found = (await context.places()).find(words)
     if found.settlement is not None:
         return scope_key(settlement_id=found.settlement.id), found.settlement
     if found.district is not None:

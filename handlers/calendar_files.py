@@ -9,11 +9,12 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.places import Found
 from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
 from bot.views import cards
 from bot.views import poster as qr
-from handlers.common import Found, find_place, place_query, show_search_outcome
+from handlers.common import place_query, show_search_outcome
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file
 ALERT_LIMIT = 200  # characters Telegram allows in a callback query's alert
@@ -29,7 +30,7 @@ async def calendar(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
         return
     text = place_query(" ".join(context.args))
-    found = await find_place(context, text)
+    found = (await context.places()).find(text)
     if found.settlement is not None:
         await send_calendar(update, context, cb.CALENDAR_SETTLEMENT, found.settlement.slug)
     elif found.district is not None:

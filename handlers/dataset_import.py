@@ -29,8 +29,7 @@ from bot.i18n import Translator, _
 from bot.views import callbacks as cb
 from db import admins
 from db import pending as pending_store
-from handlers.common import show
-from handlers.guard import require_admin
+from handlers.common import require_admin, show
 
 if TYPE_CHECKING:  # imported where used: only an admin's file needs the dataset formats
     from db import dataset as datasets

@@ -9,14 +9,19 @@ from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.places import Found
 from bot.views import callbacks as cb
 from bot.views import cards
 from db import users
 from db.models import District, Settlement
-from handlers.common import Found, find_place, place_query, show, show_search_outcome
+from handlers.common import (
+    ALL_WORDS,
+    place_query,
+    show,
+    show_search_outcome,
+    show_subscriptions,
+)
 
-# `/subscribe all` in any of the three languages
-ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
 LEFT = frozenset({ChatMember.BANNED, ChatMember.LEFT})
 
 
@@ -42,7 +47,7 @@ async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | N
     text = place_query(" ".join(context.args or []))
     if text.casefold() in ALL_WORDS:
         return True, None
-    found = await find_place(context, text)
+    found = (await context.places()).find(text)
     if found.settlement is not None or found.district is not None:
         return False, found
     if found.settlements or found.districts:
@@ -133,14 +138,6 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         if not cancelled:
             text = context._("You are not subscribed to {place}.").format(place=name)
     await show(update, context, "🔕 " + text)
-
-
-async def show_subscriptions(update: Update, context: BotContext) -> None:
-    """/subscriptions: what the user follows, with one ❌ button each."""
-    async with context.db() as session:
-        subscriptions = await users.subscriptions(session, update.effective_user.id)
-    text, markup = cards.subscriptions_view(subscriptions, context.tr)
-    await show(update, context, text, markup)
 
 
 async def unsubscribe_button(update: Update, context: BotContext) -> None:
