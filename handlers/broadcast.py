@@ -1,11 +1,6 @@
 """/broadcast (admins): preview a message to all users or a place's followers, then send it
-through the outbox; the ✅ and stop buttons; /stats. Sending itself is `bot.delivery.worker`'s job.
-
-The draft lives in the database (`broadcasts`); its buttons carry only its id, and every
-press re-checks, on the server, that the presser is an admin now and that the broadcast is
-still in a state the button applies to. Any admin may send or stop any broadcast (each
-press is audited with who pressed it).
-"""
+through the outbox; the ✅ and stop buttons, re-checked on the server at every press; /stats.
+Sending itself is `bot.delivery.worker`'s job (docs/handlers.md)."""
 
 from __future__ import annotations
 

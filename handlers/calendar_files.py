@@ -14,7 +14,7 @@ from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
 from bot.views import cards
 from bot.views import poster as qr
-from handlers.common import place_query, show_search_outcome
+from handlers.common import place_query, show_search_outcome, which_one
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file
 ALERT_LIMIT = 200  # characters Telegram allows in a callback query's alert
@@ -52,9 +52,7 @@ async def offer_calendars(update: Update, context: BotContext, text: str, found:
         cards.calendar_button(cb.CALENDAR_DISTRICT, d.slug, tr, cards.district_name(d, tr))
         for d in found.districts
     ]
-    message = context._("Several places match “{query}”. Which one do you mean?").format(
-        query=escape(text)
-    )
+    message = which_one(context, text)
     await update.effective_message.reply_text(
         message, reply_markup=InlineKeyboardMarkup([[b] for b in buttons])
     )

@@ -146,9 +146,7 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
     """Several matches → buttons to choose; none → suggestions and a way to browse."""
     places, tr = await context.places(), context.tr
     if found.settlements or found.districts:
-        message = tr.gettext("Several places match “{query}”. Which one do you mean?").format(
-            query=escape(text)
-        )
+        message = which_one(context, text)
         markup = places.view(
             ("choices", tuple(found.settlements), tuple(found.districts), tr.lang),
             lambda: cards.choices_keyboard(found.settlements, found.districts, tr),
@@ -160,6 +158,13 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         lambda: _not_found(places, text, found.suggestions, tr),
     )
     await show(update, context, message, markup)
+
+
+def which_one(context: BotContext, text: str) -> str:
+    """The question above the buttons to choose from when several places match `text`."""
+    return context._("Several places match “{query}”. Which one do you mean?").format(
+        query=escape(text)
+    )
 
 
 def _not_found(

@@ -1,12 +1,6 @@
-"""Unexpected errors: the error handler (logs it, tells the user) and the reports to admins
-who opted in with `/errors on|off`.
-
-An admin who opted in gets, for each unexpected error, its type, where in the code it was
-raised and what kind of update was being handled — never the user's id, name or text, nor
-the exception's message (which may quote them). At most one report per kind of error per
-REPORT_INTERVAL: a storm of the same error costs the admins one message a minute, and the
-next report says how many were held back.
-"""
+"""Unexpected errors: the error handler logs them and tells the user; admins who opted in
+with `/errors on|off` get a short report without anything the user wrote, at most one per
+kind of error a minute (docs/handlers.md)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from handlers.common import (
     show,
     show_search_outcome,
     show_subscriptions,
+    which_one,
 )
 
 LEFT = frozenset({ChatMember.BANNED, ChatMember.LEFT})
@@ -51,9 +52,7 @@ async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | N
     if found.settlement is not None or found.district is not None:
         return False, found
     if found.settlements or found.districts:
-        message = context._("Several places match “{query}”. Which one do you mean?").format(
-            query=escape(text)
-        )
+        message = which_one(context, text)
         markup = cards.subscribe_choices_keyboard(found.settlements, found.districts, context.tr)
         await show(update, context, message, markup)
     else:

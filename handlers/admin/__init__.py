@@ -1,21 +1,6 @@
-"""Admin commands: who is an admin, editing caravans and housing figures, the audit log.
-
-Every command and every button first runs `require_admin` (rights are read from the
-database at that moment). Data-changing commands never act on the first message: they show
-what will change and wait for ✅. Why confirm first rather than act and offer "undo": a new
-caravan or new housing figures reach every subscriber within seconds, and a message cannot be
-taken back; a typo in a date or a count (`/addcaravan 2026-12-02` for `2026-12-20`) is
-exactly what a preview catches. Admin additions and removals act at once (nobody outside is
-told), and like everything else are written to the audit log.
-
-What a ✅ button does is kept on the server, in the database (`db.pending`), under a random
-token with a lifetime; the button carries only that token. A press is honoured only when the
-presser is (still) an admin and the token is one of *their* pending actions, and only once
-(the token is consumed atomically, so two replicas receiving the same press cannot both act);
-the ids in it are looked up again and the values re-validated. A forged or replayed press
-does nothing (and `require_admin` logs a non-admin's). Being in the database, a pending
-action survives a restart and works on whichever webhook replica the press reaches.
-"""
+"""Admin commands and buttons: who is an admin (/admins), recording, correcting and
+cancelling caravans, housing figures, the audit log. Every one runs `require_admin` first;
+what changes data shows a preview and acts only on ✅ (why and how: docs/handlers.md)."""
 
 from __future__ import annotations
 
