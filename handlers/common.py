@@ -292,8 +292,8 @@ def _caravans_view(
     return cards.caravans_view(caravans, upcoming, place, tr), cards.Keyboard(rows)
 
 
-async def show_subscriptions(update: Update, context: BotContext) -> None:
-    """/subscriptions: what the user follows, with one ❌ button each."""
+async def show_subscription_list(update: Update, context: BotContext) -> None:
+    """What the user follows, with one ❌ button each (/subscriptions, the main menu)."""
     async with context.db() as session:
         subscriptions = await users.subscriptions(session, update.effective_user.id)
     text, markup = cards.subscriptions_view(subscriptions, context.tr)

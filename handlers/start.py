@@ -28,7 +28,7 @@ from handlers.common import (
     show_district_by_slug,
     show_regions,
     show_settlement_by_slug,
-    show_subscriptions,
+    show_subscription_list,
     tell_user,
 )
 
@@ -176,7 +176,7 @@ async def open_menu(update: Update, context: BotContext) -> None:
     _prefix, item = cb.parse(query.data)
     await query.answer()
     if item == "subscriptions":
-        await show_subscriptions(update, context)
+        await show_subscription_list(update, context)
     elif item == "settlements":
         await show_regions(update, context)
     elif item == "caravans":

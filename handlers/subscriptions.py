@@ -19,7 +19,7 @@ from handlers.common import (
     place_query,
     show,
     show_search_outcome,
-    show_subscriptions,
+    show_subscription_list,
     which_one,
 )
 
@@ -137,6 +137,11 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         if not cancelled:
             text = context._("You are not subscribed to {place}.").format(place=name)
     await show(update, context, "🔕 " + text)
+
+
+async def show_subscriptions(update: Update, context: BotContext) -> None:
+    """/subscriptions: what the user follows, with one ❌ button each."""
+    await show_subscription_list(update, context)
 
 
 async def unsubscribe_button(update: Update, context: BotContext) -> None:
