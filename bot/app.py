@@ -24,45 +24,11 @@ from bot.transport.request import AiohttpRequest
 from bot.transport.retry import RetryingRequest
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
 from db.session import create_engine, create_sessionmaker
-from handlers import (
-    admin,
-    broadcast,
-    calendar_files,
-    caravans,
-    dataset_import,
-    errors,
-    fallback,
-    inline,
-    location,
-    qr,
-    schedule,
-    settlements,
-    start,
-    subscriptions,
-)
+from handlers import FEATURES, PRE_HANDLERS, bot_commands, on_error
 
 log = logging.getLogger(__name__)
 
 MENU_JOB = "command menu"  # the job of `_schedule_menu`
-
-# Feature modules, each exposing HANDLERS; order matters only for overlapping filters,
-# so the catch-alls of `fallback` come last.
-FEATURES = (
-    start,
-    settlements,
-    schedule,
-    caravans,
-    subscriptions,
-    calendar_files,
-    location,
-    inline,
-    qr,
-    admin,
-    broadcast,
-    dataset_import,
-    errors,
-    fallback,
-)
 
 
 def build_application(
@@ -97,10 +63,10 @@ def build_application(
     state.settings = settings
     state.clock = clock
     state.metrics = metrics
-    application.add_handler(start.PRE_HANDLER, group=-1)
+    application.add_handlers(PRE_HANDLERS, group=-1)
     for feature in FEATURES:
         application.add_handlers(feature.HANDLERS)
-    application.add_error_handler(fallback.on_error)
+    application.add_error_handler(on_error)
     instrument(application, metrics)  # handler latency, update counts, one log line each
     return application
 
@@ -161,7 +127,7 @@ async def _register_commands(context: BotContext) -> None:
             tr = state.translators[language or state.settings.default_language]
             try:
                 await context.bot.set_my_commands(
-                    start.bot_commands(tr.gettext),
+                    bot_commands(tr.gettext),
                     scope=BotCommandScopeDefault(),
                     language_code=language,
                 )

@@ -1,4 +1,5 @@
-"""The place data and its search index, kept current for every handler.
+"""The place data, its search index and what a typed name finds (`Places.find`), kept
+current for every handler.
 
 Lookups read an in-memory copy (`db.snapshot.PlaceData`) instead of the database. The copy
 is trusted for `MAX_AGE` seconds; after that, the next lookup starts a check in the
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.search import Entry, SearchIndex
 from db import snapshot
+from db.models import District, Settlement
 from db.snapshot import PlaceData
 
 MAX_AGE = 1.0  # seconds a copy is used before the data_version counter is read again
@@ -35,6 +37,18 @@ T = TypeVar("T")
 _MISSING = object()
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The outcome of a place search: one place, several candidates, or suggestions (shared
+    by every search of the same text: never change one)."""
+
+    settlement: Settlement | None = None
+    district: District | None = None
+    settlements: list[Settlement] = field(default_factory=list)
+    districts: list[District] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,22 @@ class Places:
         if found is _MISSING:
             found = views[key] = make()
         return found
+
+    def find(self, text: str) -> Found:
+        """The settlement or district `text` names in any spelling (`bot.domain.search`), else
+        the candidates, else suggestions; searched once per text for this copy."""
+        return self.view(("find", text), lambda: self._find(text))
+
+    def _find(self, text: str) -> Found:
+        best, candidates = self.search.resolve(text)
+        if best is not None:
+            kind, _, slug = best.key.partition(":")
+            if kind == "settlement":
+                return Found(settlement=self.data.settlement(slug))
+            return Found(district=self.data.district(slug))
+        settlements, districts = self.data.places_by_keys(m.key for m in candidates)
+        suggestions = [] if candidates else [m.key for m in self.search.suggest(text)]
+        return Found(settlements=settlements, districts=districts, suggestions=suggestions)
 
 
 def search_index(data: PlaceData) -> SearchIndex:

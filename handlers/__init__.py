@@ -1,0 +1,49 @@
+"""The bot's features, for `bot.app` to register: `FEATURES` (modules, each exposing
+`HANDLERS`) in registration order, `PRE_HANDLERS` (run before every other handler, in group
+-1), the error handler `on_error`, and the command menu `bot_commands`. Order matters only
+for overlapping filters, so the catch-alls of `fallback` come last."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler
+
+from handlers import (
+    admin,
+    broadcast,
+    calendar_files,
+    caravans,
+    dataset_import,
+    errors,
+    fallback,
+    inline,
+    location,
+    qr,
+    schedule,
+    settlements,
+    start,
+    subscriptions,
+)
+from handlers.errors import on_error
+from handlers.start import bot_commands
+
+FEATURES = (
+    start,
+    settlements,
+    schedule,
+    caravans,
+    subscriptions,
+    calendar_files,
+    location,
+    inline,
+    qr,
+    admin,
+    broadcast,
+    dataset_import,
+    errors,
+    fallback,
+)
+
+# the sender's language, and a newcomer registered, before any feature answers
+PRE_HANDLERS: list[BaseHandler] = [start.PRE_HANDLER]
+
+__all__ = ["FEATURES", "PRE_HANDLERS", "bot_commands", "on_error"]

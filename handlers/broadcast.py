@@ -1,11 +1,6 @@
 """/broadcast (admins): preview a message to all users or a place's followers, then send it
-through the outbox; the ✅ and stop buttons; /stats. Sending itself is `bot.delivery.worker`'s job.
-
-The draft lives in the database (`broadcasts`); its buttons carry only its id, and every
-press re-checks, on the server, that the presser is an admin now and that the broadcast is
-still in a state the button applies to. Any admin may send or stop any broadcast (each
-press is audited with who pressed it).
-"""
+through the outbox; the ✅ and stop buttons, re-checked on the server at every press; /stats.
+Sending itself is `bot.delivery.worker`'s job (docs/handlers.md)."""
 
 from __future__ import annotations
 
@@ -24,9 +19,7 @@ from bot.views import callbacks as cb
 from db import broadcasts
 from db.models import Counts, District, Settlement
 from db.outbox import scope_key
-from handlers.common import find_place, show
-from handlers.guard import require_admin
-from handlers.subscriptions import ALL_WORDS
+from handlers.common import ALL_WORDS, require_admin, show
 
 # Room for the preview's frame around the text, under Telegram's 4,096 characters.
 MAX_TEXT = 3500
@@ -46,7 +39,7 @@ async def _scope(
         return "all", None
     if not words:
         return None
-    found = await find_place(context, words)
+    found = (await context.places()).find(words)
     if found.settlement is not None:
         return scope_key(settlement_id=found.settlement.id), found.settlement
     if found.district is not None:

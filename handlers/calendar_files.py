@@ -9,12 +9,13 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.places import Found
 from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
 from bot.views import poster as qr
 from bot.views.caravans import calendar_button
 from bot.views.common import district_name, place_name
-from handlers.common import Found, find_place, place_query, show_search_outcome
+from handlers.common import place_query, show_search_outcome, which_one
 
 MAX_EVENTS = 200  # far more than any place has; bounds the file
 ALERT_LIMIT = 200  # characters Telegram allows in a callback query's alert
@@ -30,7 +31,7 @@ async def calendar(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
         return
     text = place_query(" ".join(context.args))
-    found = await find_place(context, text)
+    found = (await context.places()).find(text)
     if found.settlement is not None:
         await send_calendar(update, context, cb.CALENDAR_SETTLEMENT, found.settlement.slug)
     elif found.district is not None:
@@ -52,9 +53,7 @@ async def offer_calendars(update: Update, context: BotContext, text: str, found:
         calendar_button(cb.CALENDAR_DISTRICT, d.slug, tr, district_name(d, tr))
         for d in found.districts
     ]
-    message = context._("Several places match “{query}”. Which one do you mean?").format(
-        query=escape(text)
-    )
+    message = which_one(context, text)
     await update.effective_message.reply_text(
         message, reply_markup=InlineKeyboardMarkup([[b] for b in buttons])
     )

@@ -1,32 +1,41 @@
-"""What several handlers share: showing a view in place, and finding a place by name."""
+"""What the features share: replying in place, telling a user something went wrong, the
+admin check, finding and showing places, and the screens several features open (a place's
+caravans, the user's subscriptions)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from html import escape
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.i18n import Translator
-from bot.places import Places
+from bot.i18n import Translator, pick_language
+from bot.places import Found, Places
+from bot.views import callbacks as cb
+from bot.views.caravans import calendar_button, caravans_view
+from bot.views.common import Keyboard
 from bot.views.districts import choices_keyboard, district_view, regions_view
 from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
+from bot.views.subscriptions import subscriptions_view
+from db import admins, users
 from db.models import District, Settlement
+from db.session import is_unavailable
+from db.snapshot import PlaceData
 
 MAX_QUERY = 200  # longer text is not a place name; searching it only costs time
+CARAVAN_LIMIT = 12  # caravans in one list
+# `/subscribe all` in any of the three languages
+ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
 
 log = logging.getLogger(__name__)
 
 
-def place_query(text: str) -> str:
-    """What the user typed as a place name: spaces collapsed, at most MAX_QUERY characters."""
-    return " ".join(text.split())[:MAX_QUERY]
+# ------------------------------------------------------------------ replies
 
 
 async def show(
@@ -64,43 +73,84 @@ async def show(
         )
 
 
-@dataclass(frozen=True)
-class Found:
-    """The outcome of a place search: one place, several candidates, or suggestions (shared
-    by every search of the same text: never change one)."""
+async def tell_user(update: Update, context: BotContext, error: BaseException | None) -> None:
+    """Tell the user, in their language, that the bot is briefly unavailable (`error` says the
+    database is) or that something went wrong."""
+    user = update.effective_user
+    if context.language is None and user is not None:  # the error came before remember_user
+        default = context.state.settings.default_language
+        context.language = pick_language(None, user.language_code, default)
+    if is_unavailable(error):
+        text = "⏳ " + context._("I am briefly unavailable. Please try again in a minute.")
+    else:
+        text = "⚠️ " + context._("Something went wrong on my side. Please try again in a moment.")
+    try:
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:  # the handler answered the button already
+                pass
+        await update.effective_chat.send_message(text)
+    except Exception:  # the error may be the Bot API itself; the log has it
+        log.warning("could not tell the user about the error", exc_info=True)
 
-    settlement: Settlement | None = None
-    district: District | None = None
-    settlements: list[Settlement] = field(default_factory=list)
-    districts: list[District] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
+
+# ------------------------------------------------------------------ the admin check
 
 
-async def find_place(context: BotContext, text: str) -> Found:
-    """Search settlements and districts by any spelling (see `bot.domain.search`)."""
-    places = await context.places()
-    return places.view(("find", text), lambda: _find(places, text))
+async def is_admin(context: BotContext, user_id: int) -> bool:
+    """Configured (ADMIN_IDS) or added in the chat, as the database says now."""
+    async with context.db() as session:
+        return await admins.is_admin(session, context.state.settings.admin_ids, user_id)
 
 
-def _find(places: Places, text: str) -> Found:
-    best, candidates = places.search.resolve(text)
-    if best is not None:
-        kind, _, slug = best.key.partition(":")
-        if kind == "settlement":
-            return Found(settlement=places.data.settlement(slug))
-        return Found(district=places.data.district(slug))
-    settlements, districts = places.data.places_by_keys(m.key for m in candidates)
-    suggestions = [] if candidates else [m.key for m in places.search.suggest(text)]
-    return Found(settlements=settlements, districts=districts, suggestions=suggestions)
+async def require_admin(update: Update, context: BotContext) -> bool:
+    """True for an admin. Anyone else gets a polite refusal in their language, and the attempt
+    is logged (a button press from a non-admin means forged or replayed callback data)."""
+    user = update.effective_user
+    if user is not None and await is_admin(context, user.id):
+        return True
+    query = update.callback_query
+    if query is not None:
+        log.warning(
+            "admin button pressed by non-admin %s: %r", user and user.id, (query.data or "")[:64]
+        )
+        await query.answer(context._("Only admins can do this."), show_alert=True)
+    else:
+        log.info("admin command from non-admin %s", user and user.id)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(
+                context._("Sorry, this command is only for admins.")
+            )
+    return False
+
+
+# ------------------------------------------------------------------ places
+
+
+def place_query(text: str) -> str:
+    """What the user typed as a place name: spaces collapsed, at most MAX_QUERY characters."""
+    return " ".join(text.split())[:MAX_QUERY]
+
+
+async def search(update: Update, context: BotContext, text: str) -> None:
+    """Show the place `text` names, or the candidates, or suggestions."""
+    text = place_query(text)
+    found = (await context.places()).find(text)
+    if found.settlement is not None:
+        await show_settlement(update, context, found.settlement)
+    elif found.district is not None:
+        await show_district(update, context, found.district)
+    else:
+        await show_search_outcome(update, context, text, found)
 
 
 async def show_search_outcome(update: Update, context: BotContext, text: str, found: Found) -> None:
     """Several matches → buttons to choose; none → suggestions and a way to browse."""
     places, tr = await context.places(), context.tr
     if found.settlements or found.districts:
-        message = tr.gettext("Several places match “{query}”. Which one do you mean?").format(
-            query=escape(text)
-        )
+        message = which_one(context, text)
         markup = places.view(
             ("choices", tuple(found.settlements), tuple(found.districts), tr.lang),
             lambda: choices_keyboard(found.settlements, found.districts, tr),
@@ -112,6 +162,13 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         lambda: _not_found(places, text, found.suggestions, tr),
     )
     await show(update, context, message, markup)
+
+
+def which_one(context: BotContext, text: str) -> str:
+    """The question above the buttons to choose from when several places match `text`."""
+    return context._("Several places match “{query}”. Which one do you mean?").format(
+        query=escape(text)
+    )
 
 
 def _not_found(
@@ -191,13 +248,55 @@ async def show_district_by_slug(update: Update, context: BotContext, slug: str) 
     await show_district(update, context, district)
 
 
-async def search(update: Update, context: BotContext, text: str) -> None:
-    """Show the place `text` names, or the candidates, or suggestions."""
-    text = place_query(text)
-    found = await find_place(context, text)
-    if found.settlement is not None:
-        await show_settlement(update, context, found.settlement)
-    elif found.district is not None:
-        await show_district(update, context, found.district)
-    else:
-        await show_search_outcome(update, context, text, found)
+# ------------------------------------------------------------------ screens of several features
+
+
+async def show_caravans_for(
+    update: Update, context: BotContext, settlement_slug: str | None, district_slug: str | None
+) -> None:
+    """The caravans of one settlement, one district, or everywhere."""
+    tr, today = context.tr, context.today
+    places = await context.places()
+    text, markup = places.view(
+        ("caravans", settlement_slug, district_slug, tr.lang, today),
+        lambda: _caravans_view(places.data, settlement_slug, district_slug, tr, today),
+    )
+    await show(update, context, text, markup)
+
+
+def _caravans_view(
+    data: PlaceData,
+    settlement_slug: str | None,
+    district_slug: str | None,
+    tr: Translator,
+    today: dt.date,
+) -> tuple[str, InlineKeyboardMarkup]:
+    upcoming, caravans = data.upcoming_or_recent_caravans(
+        today, limit=CARAVAN_LIMIT, settlement_slug=settlement_slug, district_slug=district_slug
+    )
+    place = back = None
+    if settlement_slug and (settlement := data.settlement(settlement_slug)):
+        place = settlement.name(tr.lang)
+        back = InlineKeyboardButton(
+            "⬅️ " + place, callback_data=cb.make(cb.SETTLEMENT, settlement_slug)
+        )
+    elif district_slug and (district := data.district(district_slug)):
+        place = district.name(tr.lang)
+        back = InlineKeyboardButton("⬅️ " + place, callback_data=cb.make(cb.DISTRICT, district_slug))
+    if back is None:
+        back = InlineKeyboardButton(
+            "🏘 " + tr.gettext("All districts"), callback_data=cb.make(cb.REGIONS)
+        )
+    rows = [[back]]
+    if upcoming and place is not None:  # 📅 only where there is something to add
+        prefix = cb.CALENDAR_SETTLEMENT if settlement_slug else cb.CALENDAR_DISTRICT
+        rows.insert(0, [calendar_button(prefix, settlement_slug or district_slug, tr)])
+    return caravans_view(caravans, upcoming, place, tr), Keyboard(rows)
+
+
+async def show_subscription_list(update: Update, context: BotContext) -> None:
+    """What the user follows, with one ❌ button each (/subscriptions, the main menu)."""
+    async with context.db() as session:
+        subscriptions = await users.subscriptions(session, update.effective_user.id)
+    text, markup = subscriptions_view(subscriptions, context.tr)
+    await show(update, context, text, markup)

@@ -1,14 +1,6 @@
 """Admins send a dataset file (.yaml, .csv or .xlsx) as a document: the bot answers with
-what importing it would change, and ✅ Apply / Cancel.
-
-Nothing is written before ✅. The file waits on the server, in the database (`db.pending`,
-shared by every replica and kept over a restart) under a random token for PENDING_TTL, bound
-to the admin who sent it; the button carries only that token. On ✅ the admin check runs
-again, the token is consumed atomically (two replicas receiving the same press cannot both
-import), the file is parsed and validated again and applied in one transaction together with
-its audit entry, and the search index is rebuilt. A press by anyone else, a replayed or a
-forged one finds no file and does nothing.
-"""
+what importing it would change, and ✅ Apply / Cancel; nothing is written before ✅, and the
+file waits in `db.pending` for the admin who sent it (docs/handlers.md)."""
 
 from __future__ import annotations
 
@@ -29,8 +21,7 @@ from bot.i18n import Translator, _
 from bot.views import callbacks as cb
 from db import admins
 from db import pending as pending_store
-from handlers.common import show
-from handlers.guard import require_admin
+from handlers.common import require_admin, show
 
 if TYPE_CHECKING:  # imported where used: only an admin's file needs the dataset formats
     from db import dataset as datasets
@@ -168,6 +159,29 @@ async def _check(context: BotContext, name: str, data: bytes) -> tuple[datasets.
     return dataset, diff.diff(current, dataset)
 
 
+async def _apply(context: BotContext, actor: int, name: str, data: bytes) -> datasets.ImportReport:
+    """Parse and validate the file again, then apply it in one transaction together with
+    its audit entry."""
+    from db import dataset as datasets
+    from db import tabular
+
+    dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
+    async with context.db() as session, session.begin():
+        report = await datasets.apply_dataset(session, dataset)
+        admins.audit(
+            session,
+            actor,
+            "import",
+            name,
+            after={
+                "file": name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "changes": dict(sorted(report.items())),
+            },
+        )
+    return report
+
+
 async def receive_document(update: Update, context: BotContext) -> None:
     """A dataset file from an admin: validate it and show what importing it would change."""
     from db import dataset as datasets
@@ -215,7 +229,6 @@ async def apply_import(update: Update, context: BotContext) -> None:
     """✅ Apply (or Cancel): rights checked again, the file re-validated and applied in one
     transaction with its audit entry; the message then shows what changed."""
     from db import dataset as datasets
-    from db import tabular
 
     query = update.callback_query
     if not await require_admin(update, context):
@@ -239,20 +252,7 @@ async def apply_import(update: Update, context: BotContext) -> None:
         return
     name, data = pending.payload["name"], pending.data
     try:
-        dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
-        async with context.db() as session, session.begin():
-            report = await datasets.apply_dataset(session, dataset)
-            admins.audit(
-                session,
-                actor,
-                "import",
-                name,
-                after={
-                    "file": name,
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "changes": dict(sorted(report.items())),
-                },
-            )
+        report = await _apply(context, actor, name, data)
     except datasets.DatasetError as error:
         await show(update, context, error_message(error, context.tr))
         return

@@ -1,11 +1,6 @@
-"""Error reports for admins: `/errors on|off`, and a short message per unexpected error.
-
-An admin who opted in gets, for each unexpected error, its type, where in the code it was
-raised and what kind of update was being handled — never the user's id, name or text, nor
-the exception's message (which may quote them). At most one report per kind of error per
-REPORT_INTERVAL: a storm of the same error costs the admins one message a minute, and the
-next report says how many were held back.
-"""
+"""Unexpected errors: the error handler logs them and tells the user; admins who opted in
+with `/errors on|off` get a short report without anything the user wrote, at most one per
+kind of error a minute (docs/handlers.md)."""
 
 from __future__ import annotations
 
@@ -24,8 +19,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.context import AppState, BotContext
 from bot.views import callbacks as cb
 from db import admins, watchers
-from handlers.common import show
-from handlers.guard import require_admin
+from handlers.common import require_admin, show, tell_user
 
 REPORT_INTERVAL = 60.0  # seconds: at most one report per kind of error in this time
 ON, OFF = frozenset({"on", "1", "yes"}), frozenset({"off", "0", "no"})
@@ -82,6 +76,16 @@ async def errors_command(update: Update, context: BotContext) -> None:
                 "message when I hit an unexpected error."
             )
     await show(update, context, text)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the traceback and tell the user, in their language, that something went wrong —
+    or that the bot is briefly unavailable when the database is unreachable or busy; then
+    report the error to the admins who opted in."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await tell_user(update, context, context.error)
+    await report(update, context)
 
 
 async def report(update: object, context: BotContext) -> None:

@@ -1,9 +1,6 @@
-"""Inline mode: `@bot sos` in any chat offers settlement cards to post there.
-
-Matching uses the in-memory search index and the cards come from the in-memory place
-data (`bot.places`): an inline query costs no database work. A district's name offers
-its settlements. Results are in the querying user's language, so they are personal.
-"""
+"""Inline mode: `@bot sos` in any chat offers settlement cards to post there, matched and
+composed from the in-memory place data (no database work); a district's name offers its
+settlements; results are in the querying user's language, so they are personal."""
 
 from __future__ import annotations
 

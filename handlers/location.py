@@ -1,8 +1,6 @@
-"""/near and shared locations: the nearest settlements with distances, to open or follow.
-
-Only settlements whose coordinates the dataset gives take part (the others are never
-guessed); the reply says so. The 📍 Location button on a card is in `handlers.schedule`.
-"""
+"""/near and shared locations: the nearest settlements with distances, to open or follow;
+only settlements whose coordinates the dataset gives take part (the reply says so). The
+📍 Location button on a card is in `handlers.schedule`."""
 
 from __future__ import annotations
 
@@ -20,8 +18,10 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.domain import geo
+from bot.i18n import Translator
 from bot.views import callbacks as cb
 from bot.views.common import district_name
+from db.models import Settlement
 
 NEAREST = 5
 
@@ -55,6 +55,15 @@ async def nearest_settlements(update: Update, context: BotContext) -> None:
             tr.gettext("No settlement has published coordinates yet.")
         )
         return
+    text, markup = _nearest_view(ranked, len(located), tr)
+    await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _nearest_view(
+    ranked: list[geo.Near[Settlement]], located: int, tr: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The nearest settlements, one line and one row of 🏘 and 🔔 buttons each; `located`
+    settlements have coordinates at all."""
     lines = ["📍 <b>" + tr.gettext("Settlements nearest to you") + "</b>", ""]
     rows = []
     for number, near in enumerate(ranked, start=1):
@@ -78,13 +87,11 @@ async def nearest_settlements(update: Update, context: BotContext) -> None:
         + tr.ngettext(
             "Straight-line distances; only {n} settlement has published coordinates so far.",
             "Straight-line distances; only {n} settlements have published coordinates so far.",
-            len(located),
-        ).format(n=tr.number(len(located)))
+            located,
+        ).format(n=tr.number(located))
         + "</i>",
     ]
-    await update.effective_message.reply_text(
-        "\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
-    )
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 HANDLERS: list[BaseHandler] = [

@@ -11,8 +11,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.views import poster as qr
-from handlers.common import find_place, place_query, show_search_outcome
-from handlers.guard import require_admin
+from handlers.common import place_query, require_admin, show_search_outcome
 
 
 async def send_qr(update: Update, context: BotContext) -> None:
@@ -27,7 +26,7 @@ async def send_qr(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
         return
     text = place_query(" ".join(context.args))
-    found = await find_place(context, text)
+    found = (await context.places()).find(text)
     place = found.settlement or found.district
     if place is None:
         await show_search_outcome(update, context, text, found)

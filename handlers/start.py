@@ -21,16 +21,16 @@ from bot.views import callbacks as cb
 from bot.views.menu import language_keyboard, main_menu, total_line
 from db import users
 from db.session import is_unavailable
-from handlers import fallback
-from handlers.caravans import show_caravans_for
 from handlers.common import (
+    is_admin,
     show,
+    show_caravans_for,
     show_district_by_slug,
     show_regions,
     show_settlement_by_slug,
+    show_subscription_list,
+    tell_user,
 )
-from handlers.guard import is_admin
-from handlers.subscriptions import show_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ async def remember_user(update: Update, context: BotContext) -> None:
             # one "try again" reply, not that plus whatever the next handler manages
             log.warning("database unavailable while registering a user: %r", error)
             context.language = telegram_language
-            await fallback.tell_user(update, context, error)
+            await tell_user(update, context, error)
             raise ApplicationHandlerStop from error
         state.languages[user.id] = language
     context.language = language
@@ -176,7 +176,7 @@ async def open_menu(update: Update, context: BotContext) -> None:
     _prefix, item = cb.parse(query.data)
     await query.answer()
     if item == "subscriptions":
-        await show_subscriptions(update, context)
+        await show_subscription_list(update, context)
     elif item == "settlements":
         await show_regions(update, context)
     elif item == "caravans":

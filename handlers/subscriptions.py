@@ -9,15 +9,21 @@ from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.places import Found
 from bot.views import callbacks as cb
 from bot.views.common import district_name, place_name
-from bot.views.subscriptions import forget_keyboard, subscribe_choices_keyboard, subscriptions_view
+from bot.views.subscriptions import forget_keyboard, subscribe_choices_keyboard
 from db import users
 from db.models import District, Settlement
-from handlers.common import Found, find_place, place_query, show, show_search_outcome
+from handlers.common import (
+    ALL_WORDS,
+    place_query,
+    show,
+    show_search_outcome,
+    show_subscription_list,
+    which_one,
+)
 
-# `/subscribe all` in any of the three languages
-ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
 LEFT = frozenset({ChatMember.BANNED, ChatMember.LEFT})
 
 
@@ -43,13 +49,11 @@ async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | N
     text = place_query(" ".join(context.args or []))
     if text.casefold() in ALL_WORDS:
         return True, None
-    found = await find_place(context, text)
+    found = (await context.places()).find(text)
     if found.settlement is not None or found.district is not None:
         return False, found
     if found.settlements or found.districts:
-        message = context._("Several places match “{query}”. Which one do you mean?").format(
-            query=escape(text)
-        )
+        message = which_one(context, text)
         markup = subscribe_choices_keyboard(found.settlements, found.districts, context.tr)
         await show(update, context, message, markup)
     else:
@@ -138,10 +142,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 
 async def show_subscriptions(update: Update, context: BotContext) -> None:
     """/subscriptions: what the user follows, with one ❌ button each."""
-    async with context.db() as session:
-        subscriptions = await users.subscriptions(session, update.effective_user.id)
-    text, markup = subscriptions_view(subscriptions, context.tr)
-    await show(update, context, text, markup)
+    await show_subscription_list(update, context)
 
 
 async def unsubscribe_button(update: Update, context: BotContext) -> None:
