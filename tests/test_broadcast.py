@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.chat.fake_api import RATE_LIMITED_METHODS, FakeBotAPI
-from bot.delivery.worker import DeliveryWorker, Outcome
+from bot.delivery import DeliveryWorker
+from bot.delivery.send import Outcome
 from bot.i18n import load_translators
 from bot.views import callbacks as cb
 from db import broadcasts, outbox
