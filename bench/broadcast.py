@@ -215,7 +215,7 @@ def run_worker(
 
 def _worker_concurrency() -> int:
     """Sends the DeliveryWorker keeps in flight (1 for an engine without the setting)."""
-    from bot.delivery.worker import worker as delivery
+    from bot.delivery import worker as delivery
 
     return int(getattr(delivery, "CONCURRENCY", 1))
 

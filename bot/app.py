@@ -15,7 +15,7 @@ from telegram.request import BaseRequest
 
 from bot.config import LANGUAGES, Settings
 from bot.context import AppState, BotContext, baku_now
-from bot.delivery.worker import SCAN_INTERVAL, DeliveryWorker
+from bot.delivery import SCAN_INTERVAL, DeliveryWorker
 from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.places import PlaceCache

@@ -16,7 +16,7 @@ from bot.i18n import Translator
 from bot.updates import PerChatUpdateProcessor  # noqa: F401 (its old home)
 
 if TYPE_CHECKING:
-    from bot.delivery.worker import DeliveryWorker
+    from bot.delivery import DeliveryWorker
     from bot.metrics import Metrics
     from bot.places import PlaceCache, Places
     from bot.registrar import Registrar

@@ -82,7 +82,7 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
 
 
 def configure_text(level: int = logging.INFO) -> None:
-    """Plain text lines on stderr, for the command line and `python -m bot.delivery.worker`."""
+    """Plain text lines on stderr, for the command line and `python -m bot.delivery`."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _quiet()
 

@@ -21,7 +21,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.chat.api import FakeBotAPI
 from bot.chat.limits import RATE_LIMITED_METHODS
-from bot.delivery.worker import DeliveryWorker, Outcome
+from bot.delivery import DeliveryWorker
+from bot.delivery.send import Outcome
 from bot.i18n import load_translators
 from bot.views import callbacks as cb
 from db import broadcasts, outbox

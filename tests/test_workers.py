@@ -1,4 +1,4 @@
-"""Two real delivery worker processes (`python -m bot.delivery.worker --drain`) drain one outbox of
+"""Two real delivery worker processes (`python -m bot.delivery --drain`) drain one outbox of
 1,000 rows on PostgreSQL against the fake Bot API: rows are claimed with FOR UPDATE SKIP
 LOCKED, so each chat receives exactly one message and both processes did part of the work;
 and with several notices per chat, the two processes together still keep each chat's
@@ -27,7 +27,7 @@ NOTICES = 3
 
 
 async def run_workers(api: FakeBotAPI, database_url: str, tmp_path, rate: str) -> list[int]:
-    """Two `python -m bot.delivery.worker --drain` processes against the fake API until both end;
+    """Two `python -m bot.delivery --drain` processes against the fake API until both end;
     how many each sent."""
     async with FakeBotServer(api) as server_url:
         environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -41,7 +41,7 @@ async def run_workers(api: FakeBotAPI, database_url: str, tmp_path, rate: str) -
             await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.delivery.worker",
+                "bot.delivery",
                 "--drain",
                 cwd=tmp_path,
                 env=environment,

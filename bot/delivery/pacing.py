@@ -1,0 +1,80 @@
+"""How fast deliveries leave: `Pacer` spaces every send of a worker evenly at the overall
+rate and holds them all after a 429, `ChatTurns` sends one message at a time to a chat and
+the next one PER_CHAT_INTERVAL after the previous one came back, and `retry_seconds` reads a
+429's `retry_after` (docs/delivery.md, "Limits")."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import warnings
+
+from telegram.error import RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+PER_CHAT_INTERVAL = 1.0  # seconds between the end of one send to a chat and the next
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """`retry_after` in seconds, whichever type this PTB version returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class Pacer:
+    """Evenly spaced send slots at `rate` per second, with no burst after idle time or after
+    a stall (the next slot is counted from when the previous one was actually taken), and a
+    shared pause: after a 429 nobody gets a slot before `retry_after` has passed."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def slot(self) -> None:
+        async with self._lock:
+            while True:  # a deadline that a 429 may push back while we sleep
+                wait = max(self._next, self._paused_until) - time.monotonic()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._next = time.monotonic() + self.interval
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class ChatTurns:
+    """Each chat's turn: one message at a time, and the next one at least PER_CHAT_INTERVAL
+    after the previous one came back (however long the network took)."""
+
+    def __init__(self) -> None:
+        self._busy: set[int] = set()  # chats a message is being sent to
+        self._free_at: dict[int, float] = {}  # chat → when its next message may leave
+
+    async def take(self, chat_id: int) -> None:
+        """Wait until nothing is being sent to the chat and its last message is a second old."""
+        while True:
+            wait = self._free_at.get(chat_id, 0.0) - time.monotonic()
+            if chat_id in self._busy:
+                wait = 0.05
+            elif wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        self._busy.add(chat_id)
+
+    def give_back(self, chat_id: int) -> None:
+        """The send to the chat came back (whatever its answer): the chat's next turn is in
+        PER_CHAT_INTERVAL."""
+        self._busy.discard(chat_id)
+        self._free_at[chat_id] = time.monotonic() + PER_CHAT_INTERVAL
+
+    def forget_free(self, beyond: int) -> None:
+        """Once more than `beyond` chats are remembered, forget those that are free again."""
+        now = time.monotonic()
+        if len(self._free_at) > beyond:
+            self._free_at = {c: t for c, t in self._free_at.items() if t > now}

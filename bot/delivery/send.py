@@ -1,0 +1,125 @@
+"""Sending one claimed delivery: its text composed (or the admin's message copied), the
+chat's turn and a send slot waited for, the Bot API called, and Telegram's answer turned into
+an `Outcome` — sent, blocked, failed with the reason, cancelled, or pending again. Why each
+answer leads where it does is told in docs/delivery.md ("Telegram's answers")."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.delivery.compose import ComposedTexts
+from bot.delivery.pacing import ChatTurns, Pacer, retry_seconds
+from bot.transport.retry import paced_by_caller
+from db import broadcasts, outbox
+
+log = logging.getLogger(__name__)
+
+
+class _Skipped(Exception):
+    """A send given up before it left (its broadcast was stopped)."""
+
+
+@dataclass
+class Outcome:
+    """How one send ended: sent, blocked, failed (with the reason) or retry (transient)."""
+
+    delivery: outbox.Claimed
+    kind: str
+    error: str = ""
+
+
+class Sender:
+    """Sends deliveries at `rate` per second overall and one at a time per chat; a 429 holds
+    every send of this sender for `retry_after`."""
+
+    def __init__(self, application: Application, rate: float) -> None:
+        self.application = application
+        self.pacer = Pacer(rate)
+        self.turns = ChatTurns()
+        self.texts = ComposedTexts(application.bot_data)
+        self.cancelled: set[int] = set()  # notices of stopped broadcasts (kept by the worker)
+        self.in_request: set[asyncio.Task[Any] | None] = set()  # sends past their waits
+
+    async def attempt(self, delivery: outbox.Claimed) -> Outcome:
+        """Send one delivery (waiting for its chat and for a slot); how it ended."""
+        notice = delivery.notice
+        payload = notice.payload or {}
+        copy_from = payload.get("copy") if notice.kind == broadcasts.BROADCAST else None
+        text = None if copy_from else self.texts.get(notice, delivery.language)
+        if text is None and not copy_from:
+            return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
+        chat_id = delivery.chat_id
+
+        def stopped() -> bool:  # the admin stopped this broadcast meanwhile
+            return notice.id in self.cancelled
+
+        if stopped():
+            return Outcome(delivery, broadcasts.DELIVERY_CANCELLED)
+        await self.turns.take(chat_id)
+        try:
+            if copy_from:
+                await self._send(
+                    self.application.bot.copy_message,
+                    chat_id,
+                    copy_from[0],
+                    copy_from[1],
+                    skip=stopped,
+                )
+            else:
+                await self._send(
+                    self.application.bot.send_message,
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    disable_web_page_preview=True,
+                    skip=stopped,
+                )
+        except _Skipped:
+            return Outcome(delivery, broadcasts.DELIVERY_CANCELLED)
+        except Forbidden:
+            return Outcome(delivery, outbox.BLOCKED)
+        except BadRequest as error:  # before NetworkError: it is a subclass
+            log.warning("delivery %s refused: %s", delivery.id, error.message)
+            return Outcome(delivery, outbox.FAILED, error.message)
+        except TimedOut as error:  # may have arrived: sent again (see docs/delivery.md)
+            return Outcome(delivery, outbox.PENDING, f"timed out: {error}")
+        except NetworkError as error:  # 5xx, connection trouble
+            return Outcome(delivery, outbox.PENDING, str(error))
+        except TelegramError as error:  # anything else Telegram refuses: not retried
+            return Outcome(delivery, outbox.FAILED, str(error))
+        finally:
+            self.turns.give_back(chat_id)
+        return Outcome(delivery, outbox.SENT)
+
+    async def _send(
+        self,
+        method: Callable[..., Awaitable[Any]],
+        *args: Any,
+        skip: Callable[[], bool] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call a Bot API method under the rate; on 429 every sender waits `retry_after`.
+        `skip` is asked once the slot is there: True gives up (raises `_Skipped`)."""
+        while True:
+            await self.pacer.slot()
+            if skip is not None and skip():
+                raise _Skipped
+            task = asyncio.current_task()
+            self.in_request.add(task)
+            try:
+                with paced_by_caller():  # every 429 comes back here: all senders pause
+                    return await method(*args, **kwargs)
+            except RetryAfter as error:
+                pause = retry_seconds(error)
+                log.info("flood limit: pausing all deliveries for %.1f s", pause)
+                self.pacer.pause(pause)
+            finally:
+                self.in_request.discard(task)
