@@ -235,6 +235,44 @@ class SearchIndex:
         """Looser matches for a "did you mean" prompt."""
         return self._rank(query, SUGGEST_CUTOFF, limit)
 
+    def exact(self, query: str, folded: str | None = None) -> list[Match]:
+        """The entries with a name whose key is ``query``'s (spaces ignored): the first tier of
+        `search` alone, strict spellings first. ``folded`` is that key when the caller has it."""
+        if folded is None:
+            folded = normalize(query[:MAX_QUERY_RAW])
+        postings = self._postings.get(folded.replace(" ", ""))
+        if not postings:
+            return []
+        strict = _strict(query)
+        best: dict[str, tuple[float, _Posting]] = {}
+        for posting in postings:
+            value = STRICT_SCORE if posting.strict == strict else EXACT_SCORE
+            if posting.key not in best or value > best[posting.key][0]:
+                best[posting.key] = (value, posting)
+        ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].order))
+        return [Match(p.key, score, True, p.name) for score, p in ranked]
+
+    def similar(self, folded: str, cutoff: float = SEARCH_CUTOFF, limit: int = 6) -> list[Match]:
+        """Entries whose key is like the key ``folded`` (`fuzz.ratio` >= ``cutoff``, at most
+        ``MAX_FUZZY_SCORE``) and not equal to it: the fuzzy tier of `search` alone, without its
+        prefixes, for a word inside a sentence."""
+        compact = folded.replace(" ", "")[:MAX_QUERY_KEY]
+        if len(compact) < MIN_FUZZY_LEN or limit <= 0:
+            return []
+        found = process.extract(
+            compact, self._keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=_FUZZY_LIMIT
+        )
+        best: dict[str, tuple[float, _Posting]] = {}
+        for full, score, _ in found:
+            if full == compact:
+                continue
+            for posting in self._postings[full]:
+                value = min(float(score), MAX_FUZZY_SCORE)
+                if posting.key not in best or value > best[posting.key][0]:
+                    best[posting.key] = (value, posting)
+        ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].order))[:limit]
+        return [Match(p.key, round(score, 2), False, p.name) for score, p in ranked]
+
     def _rank(self, query: str, cutoff: float, limit: int) -> list[Match]:
         """Score plausible entries for ``query``; return the best ``limit``, best first."""
         if not isinstance(query, str) or limit <= 0:
