@@ -15,15 +15,9 @@ import pytest
 import yaml
 
 from bench.search import bundled_entries
+from bot.domain.lexicon import LANGUAGES, Lexicon, default_lexicon, fold
 from bot.domain.search import SearchIndex
-from bot.domain.understanding import (
-    LANGUAGES,
-    Intent,
-    Lexicon,
-    default_lexicon,
-    detect_language,
-    understand,
-)
+from bot.domain.understanding import Intent, detect_language, understand
 from tests.test_search import HOSTILE, SPELLINGS, build_entries
 
 CORPUS = Path(__file__).parent / "data" / "understanding.yaml"
@@ -279,7 +273,7 @@ def test_az_suffix_rules_strip_repeatedly() -> None:
     rules = default_lexicon().morphology["az"]
     word = "kendindenem"
     assert {word[:n] for n in rules.stems(word)} >= {"kendinden", "kendin", "kendi", "kend"}
-    assert rules.stems("ev") == [2]
+    assert rules.stems("ev") == (2,)
 
 
 @pytest.mark.parametrize(
@@ -344,13 +338,11 @@ def test_place_names_do_not_make_a_language() -> None:
 
 def test_no_lexicon_word_is_a_place_name() -> None:
     """A word of the lexicon that is also a place's name would hide the place."""
-    from bot.domain.understanding import _fold
-
     index, lexicon = bundled_index(), default_lexicon()
     clashes = [
         (lang, kind, word)
         for lang, kind, word in lexicon.entries()
-        if not word.endswith("*") and len(_fold(word)) >= 3 and index.exact(word)
+        if not word.endswith("*") and len(fold(word)) >= 3 and index.exact(word)
     ]
     assert clashes == []
 

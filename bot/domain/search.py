@@ -128,11 +128,14 @@ GENERIC_WORDS = frozenset(
 
 def normalize(text: str) -> str:
     """Fold a place name in any of az/en/ru spellings to its matching key (see module doc)."""
-    text = text.replace("İ", "i").casefold()
-    text = text.replace("дж", "c").translate(_CYRILLIC)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.translate(_LATIN_EXTRA)
+    if text.isascii():  # steps 1-3 but for the case are nothing to ASCII: skip them
+        text = text.lower()
+    else:
+        text = text.replace("İ", "i").casefold()
+        text = text.replace("дж", "c").translate(_CYRILLIC)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+        text = text.translate(_LATIN_EXTRA)
     text = _NON_ALNUM.sub(" ", text)
     text = _DIGRAPHS.sub(lambda m: _DIGRAPH_MAP[m.group()], text)
     text = _DOUBLES.sub(r"\1", _DJ.sub("j", text.translate(_CLASSES)))
