@@ -95,7 +95,7 @@ def light(text: str) -> str:
 class Cue:
     """What an entry says: an Intent value, STOP or a place word; how much; in which language."""
 
-    kind: str
+    kind: str  # an Intent (a str too) for the entries of intents
     weight: int
     language: str
 
@@ -225,7 +225,7 @@ class Lexicon:
         sections = [*data["intents"].items(), *data["places"].items(), (STOP, data["stopwords"])]
         for kind, by_language in sections:
             if kind not in (STOP, *PLACE_WORDS):
-                Intent(kind)  # ValueError for a misspelt intent
+                kind = Intent(kind)  # ValueError for a misspelt intent
             for lang, entries in by_language.items():
                 for entry in entries:
                     if not isinstance(entry, str):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from bot.domain.lexicon import (
     LANGUAGES,
     PLACE_WORDS,
-    STOP,
     STRONG,
     Hit,
     Intent,
@@ -46,6 +45,7 @@ REQUESTS = (
     Intent.HOMES,
 )
 SOCIAL = (Intent.THANKS, Intent.HELP, Intent.GREETING)  # "thanks for the help" thanks
+_INTENTS = tuple(Intent)
 
 
 @dataclass(frozen=True)
@@ -192,12 +192,13 @@ def _exact_places(message: _Message, index: SearchIndex) -> list[_Found]:
     with endings; longest first, left to right. A span does not start with a word like "kənd"
     but may hold one: "Şuşa kənd" is Şuşakənd."""
     found, i, count = [], 0, len(message.words)
+    open_ = [message.open(k) for k in range(count)]
     while i < count:
-        if not message.open(i) or message.kind(i) in PLACE_WORDS:
+        if not open_[i] or message.kind(i) in PLACE_WORDS:
             i += 1
             continue
         for size in range(min(MAX_SPAN, count - i), 0, -1):
-            if all(message.open(k) for k in range(i, i + size)):
+            if all(open_[i : i + size]):
                 span = _span(message, index, i, i + size)
                 if span is not None:
                     found.append(span)
@@ -335,10 +336,10 @@ def _resolved(
 
 
 def _scores(message: _Message) -> dict[Intent, int]:
-    scores = dict.fromkeys(Intent, 0)
+    scores = dict.fromkeys(_INTENTS, 0)
     for i, hit in enumerate(message.hits):
-        if hit is not None and not message.used[i] and hit.cue.kind not in (STOP, *PLACE_WORDS):
-            scores[Intent(hit.cue.kind)] += hit.cue.weight
+        if hit is not None and not message.used[i] and hit.cue.kind in scores:
+            scores[hit.cue.kind] += hit.cue.weight  # type: ignore[index]
     if scores[Intent.UNSUBSCRIBE] and scores[Intent.SUBSCRIBE]:
         scores[Intent.UNSUBSCRIBE] += STRONG  # "stop" and "news": stop the news
     return scores
