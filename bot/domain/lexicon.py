@@ -45,7 +45,7 @@ MAX_TOKENS = 64  # words of a message looked at
 MIN_PREFIX = 3  # shortest "stem*" entry
 MIN_HEAVY = 5  # shortest entry also matched through place-name folding (teshekkur: təşəkkür)
 MIN_TYPO = 6  # shortest word matched to an entry one letter off (in languages with typos)
-WORDS_KEPT = 16384  # analysed words kept (a few MB)
+WORDS_KEPT = 4096  # analysed words kept: about 6 MB when full
 
 # Azerbaijani letters (and a few others) to ASCII, ё to е: one character for one, so that a
 # word folded this way and the word as written have the same length.
@@ -254,7 +254,7 @@ class Lexicon:
         if entry.startswith("~"):
             entry, weight = entry[1:], 1
         cue = Cue(kind, weight, lang)
-        words = [_pattern(word) for word in light(entry).split()]
+        words = [_pattern(word, first=k == 0) for k, word in enumerate(light(entry).split())]
         if len(words) > 1:
             if words[0].prefix:
                 raise ValueError(f"lexicon: {entry!r}: a phrase starts with a whole word")
@@ -412,11 +412,12 @@ class Lexicon:
         return None
 
 
-def _pattern(word: str) -> Pattern:
+def _pattern(word: str, first: bool) -> Pattern:
     prefix = word.endswith("*")
     text = word.rstrip("*")
-    if prefix and len(text) < MIN_PREFIX:
-        raise ValueError(f"lexicon: the stem of {word!r} is shorter than {MIN_PREFIX} letters")
+    shortest = MIN_PREFIX if first else MIN_PREFIX - 1  # "xəbər et*"
+    if prefix and len(text) < shortest:
+        raise ValueError(f"lexicon: the stem of {word!r} is shorter than {shortest} letters")
     return Pattern(text, fold(text) if len(text) >= MIN_HEAVY - 1 else text, prefix)
 
 
