@@ -203,6 +203,7 @@ def test_greeting_with_a_question_keeps_both_cues() -> None:
         ("houses are ready, when do we return", Intent.CARAVANS),  # caravans beat homes
         ("thanks, when are the houses ready", Intent.HOMES),  # a request beats thanks
         ("thanks for your help", Intent.THANKS),
+        ("no problem, thanks", Intent.THANKS),  # "no problem" is no problem
         ("hi, help", Intent.HELP),
     ],
 )
@@ -234,6 +235,7 @@ def test_common_words_are_not_places() -> None:
         ("Zabuxun", S + "zabukh"),
         ("Horovluya", S + "horovlu"),
         ("Böyük Tağlardan", S + "boyuk-taghlar"),
+        ("Sus kəndinə", S + "sus"),  # a name beside an inflected "kənd"
         ("в Сосе", S + "sos"),
         ("о Шушакенде", S + "shushakend"),
         ("из Гадрута", S + "hadrut"),

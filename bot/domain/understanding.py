@@ -77,9 +77,11 @@ def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) ->
     places: list[PlaceMention] = []
     fuzzy = False
     if message.bare() and _plain(message, spans):
-        # A place name alone is searched as before, prefixes and typos included.
+        # A place name alone is searched as before, prefixes and typos included; beside words
+        # like "kəndinə" or "района", the name's own words.
+        name = " ".join(message.written[spans[0].start : spans[0].end]) if spans else text
         kind = _kind_hint(message, spans[0]) if spans else None
-        places, fuzzy = _resolved(message, index, " ".join(text.split()), kind)
+        places, fuzzy = _resolved(message, index, " ".join(name.split()), kind)
         if places:
             message.used = [True] * len(message.words)
     if not places:
