@@ -279,6 +279,25 @@ def test_az_suffix_rules_strip_repeatedly() -> None:
 
 
 @pytest.mark.parametrize(
+    ("word", "intent"),
+    [
+        ("caravn", Intent.CARAVANS),
+        ("subscibe", Intent.SUBSCRIBE),
+        ("notfication", Intent.SUBSCRIBE),
+        ("спосибо", Intent.THANKS),
+        ("notice", None),  # starts like notif*, then goes on as another word
+        ("привезли", None),  # привет* but for its last letter
+        ("update", None),  # another form of "updates", not a typo of it
+        ("yasayir", None),  # no typos in Azerbaijani: yaşayır is not yaşayış
+    ],
+)
+def test_one_letter_off(word: str, intent: Intent | None) -> None:
+    lexicon = default_lexicon()
+    hit = lexicon.typo(lexicon.word(word))
+    assert (hit and hit.cue.kind) == intent
+
+
+@pytest.mark.parametrize(
     "text",
     ["Sos", "Sos kəndi", "село Сос", "Qırmızı Bazar qəsəbəsi", "Shosh", "Xocavənd", "Shush", "Sho"],
 )

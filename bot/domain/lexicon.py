@@ -242,7 +242,7 @@ class Lexicon:
         self._typo_prefixes: dict[str, dict[int, list[str]]] = {lang: {} for lang in LANGUAGES}
         for lang in LANGUAGES:
             for stem in self.prefixes[lang]:
-                if len(stem) >= MIN_TYPO - 1:
+                if len(stem) >= MIN_TYPO:
                     self._typo_prefixes[lang].setdefault(len(stem), []).append(stem)
         symbols = "".join(f"|{re.escape(symbol)}" for symbol in self.symbols)
         self._word_pattern = re.compile(_WORD + symbols)
@@ -388,28 +388,33 @@ class Lexicon:
         return self._typos(word.raw)
 
     def _typo(self, word: Word) -> Hit | None:
+        """One letter wrong, missing or extra, before the last letter of the entry (a word that
+        differs only at its end is another word or another form: update, updates)."""
         if word.hit is not None or len(word.light) < MIN_TYPO:
             return None
         for lang in word.scripts:
             if not self.morphology[lang].typos:
                 continue
-            for n in word.stems[lang][:2]:
+            tries = [(word.light[:n], self._typo_words[lang]) for n in word.stems[lang][:2]]
+            tries += [
+                (word.light[:k], stems)
+                for size, stems in self._typo_prefixes[lang].items()
+                for k in (size - 1, size, size + 1)
+            ]
+            for start, entries in tries:
                 found = process.extractOne(
-                    word.light[:n],
-                    self._typo_words[lang],
-                    scorer=Levenshtein.distance,
-                    score_cutoff=1,
+                    start, entries, scorer=Levenshtein.distance, score_cutoff=1
                 )
-                if found is not None:
-                    return Hit(self.words[lang][found[0]], False, n)
-            for size, stems in self._typo_prefixes[lang].items():
-                for start in {word.light[:k] for k in (size - 1, size, size + 1)}:
-                    found = process.extractOne(
-                        start, stems, scorer=Levenshtein.distance, score_cutoff=1
-                    )
-                    if found is not None:
-                        return Hit(self.prefixes[lang][found[0]], False, size)
+                if found is not None and not _differ_at_end(start, found[0]):
+                    table = self.words if entries is self._typo_words[lang] else self.prefixes
+                    return Hit(table[lang][found[0]], False, len(start))
         return None
+
+
+def _differ_at_end(start: str, entry: str) -> bool:
+    """`start` is a prefix of `entry`, or the reverse, or they first differ at its last letter."""
+    first = next((i for i, (a, b) in enumerate(zip(start, entry, strict=False)) if a != b), None)
+    return first is None or first >= len(entry) - 1
 
 
 def _pattern(word: str, first: bool) -> Pattern:
