@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -246,8 +247,11 @@ class Lexicon:
                     self._typo_prefixes[lang].setdefault(len(stem), []).append(stem)
         symbols = "".join(f"|{re.escape(symbol)}" for symbol in self.symbols)
         self._word_pattern = re.compile(_WORD + symbols)
-        self.word = lru_cache(maxsize=WORDS_KEPT)(self._analyse)
-        self._typos = lru_cache(maxsize=WORDS_KEPT)(lambda raw: self._typo(self.word(raw)))
+        # The analysis of a case-folded word, made once and kept (the last WORDS_KEPT words).
+        self.word: Callable[[str], Word] = lru_cache(maxsize=WORDS_KEPT)(self._analyse)
+        self._typos: Callable[[str], Hit | None] = lru_cache(maxsize=WORDS_KEPT)(
+            lambda raw: self._typo(self.word(raw))
+        )
 
     def _add(self, entry: str, kind: str, lang: str) -> None:
         weight = STRONG

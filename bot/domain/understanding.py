@@ -71,7 +71,8 @@ class Understanding:
 
 def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) -> Understanding:
     """The places `text` names, what it asks for and its language."""
-    message = _Message(text if isinstance(text, str) else "", lexicon or default_lexicon())
+    text = text if isinstance(text, str) else ""
+    message = _Message(text, lexicon or default_lexicon())
     spans = _exact_places(message, index)
     message.use(spans)
     places: list[PlaceMention] = []
@@ -100,9 +101,9 @@ def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) ->
 
 
 def detect_language(text: str, lexicon: Lexicon | None = None) -> str | None:
-    """ "az", "en" or "ru" when `text` is clearly written in it — two words of that language or
-    more, twice as many as of any other — else None: one word, "ok", emoji. Unlike in
-    `understand`, place names count here as any word does."""
+    """The language `text` is clearly written in, "az", "en" or "ru": two words of it or more,
+    twice as many as of any other; else None (one word, "ok", emoji). Unlike in `understand`,
+    place names count here as any word does."""
     return _language(_Message(text if isinstance(text, str) else "", lexicon or default_lexicon()))
 
 
