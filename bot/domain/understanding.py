@@ -83,7 +83,7 @@ def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) ->
         name = " ".join(message.written[spans[0].start : spans[0].end]) if spans else text
         kind = _kind_hint(message, spans[0]) if spans else None
         places, fuzzy = _resolved(message, index, " ".join(name.split()), kind)
-        if places:
+        if places and not spans:
             message.used = [True] * len(message.words)
     if not places:
         message.read_typos()
