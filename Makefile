@@ -45,6 +45,7 @@ test: $(BIN)/returnbot locales bytecode
 ## the benchmarks, full size (slow; not part of `make test`): see docs/benchmarks.md
 bench: $(BIN)/returnbot locales bytecode
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.understanding
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.queries
 	$(BIN)/python -m bench.broadcast

@@ -258,3 +258,14 @@ async def clocked_bot(database_url: str, clock: Clock) -> AsyncIterator[RunningB
     """Like `running_bot`, but on the test's movable `clock`."""
     async with serve_bot(FakeBotAPI(), database_url, clock) as bot:
         yield bot
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The understanding corpus scored, per intent and language, when its tests ran."""
+    reports = (report for group in terminalreporter.stats.values() for report in group)
+    if any(getattr(r, "nodeid", "").startswith("tests/test_understanding.py") for r in reports):
+        from tests.test_understanding import summary_lines
+
+        terminalreporter.section("understanding corpus (tests/data/understanding.yaml)")
+        for line in summary_lines():
+            terminalreporter.write_line(line)

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # script → what its output must contain
 EXPECTED = {
     "search": ["p99 wall", "p99 CPU", "p99 ratio"],
+    "understanding": ["first sight", "warm", "p99 CPU", "p99 ratio", "10 kB message"],
     "queries": [
         "returnbot:",
         "echo baseline",

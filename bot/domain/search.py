@@ -130,11 +130,14 @@ GENERIC_WORDS = frozenset(
 
 def normalize(text: str) -> str:
     """Fold a place name in any of az/en/ru spellings to its matching key (see module doc)."""
-    text = text.replace("İ", "i").casefold()
-    text = text.replace("дж", "c").translate(_CYRILLIC)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.translate(_LATIN_EXTRA)
+    if text.isascii():  # steps 1-3 but for the case are nothing to ASCII: skip them
+        text = text.lower()
+    else:
+        text = text.replace("İ", "i").casefold()
+        text = text.replace("дж", "c").translate(_CYRILLIC)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+        text = text.translate(_LATIN_EXTRA)
     text = _NON_ALNUM.sub(" ", text)
     text = _DIGRAPHS.sub(lambda m: _DIGRAPH_MAP[m.group()], text)
     text = _DOUBLES.sub(r"\1", _DJ.sub("j", text.translate(_CLASSES)))
@@ -236,6 +239,44 @@ class SearchIndex:
     def suggest(self, query: str, limit: int = 3) -> list[Match]:
         """Looser matches for a "did you mean" prompt."""
         return self._rank(query, SUGGEST_CUTOFF, limit)
+
+    def exact(self, query: str, folded: str | None = None) -> list[Match]:
+        """The entries with a name whose key is ``query``'s (spaces ignored): the first tier of
+        `search` alone, strict spellings first. ``folded`` is that key when the caller has it."""
+        if folded is None:
+            folded = normalize(query[:MAX_QUERY_RAW])
+        postings = self._postings.get(folded.replace(" ", ""))
+        if not postings:
+            return []
+        strict = _strict(query)
+        best: dict[str, tuple[float, _Posting]] = {}
+        for posting in postings:
+            value = STRICT_SCORE if posting.strict == strict else EXACT_SCORE
+            if posting.key not in best or value > best[posting.key][0]:
+                best[posting.key] = (value, posting)
+        ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].order))
+        return [Match(p.key, score, True, p.name) for score, p in ranked]
+
+    def similar(self, folded: str, cutoff: float = SEARCH_CUTOFF, limit: int = 6) -> list[Match]:
+        """Entries whose key is like the key ``folded`` (`fuzz.ratio` >= ``cutoff``, at most
+        ``MAX_FUZZY_SCORE``) and not equal to it: the fuzzy tier of `search` alone, without its
+        prefixes, for a word inside a sentence."""
+        compact = folded.replace(" ", "")[:MAX_QUERY_KEY]
+        if len(compact) < MIN_FUZZY_LEN or limit <= 0:
+            return []
+        found = process.extract(
+            compact, self._keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=_FUZZY_LIMIT
+        )
+        best: dict[str, tuple[float, _Posting]] = {}
+        for full, score, _ in found:
+            if full == compact:
+                continue
+            for posting in self._postings[full]:
+                value = min(float(score), MAX_FUZZY_SCORE)
+                if posting.key not in best or value > best[posting.key][0]:
+                    best[posting.key] = (value, posting)
+        ranked = sorted(best.values(), key=lambda hit: (-hit[0], hit[1].order))[:limit]
+        return [Match(p.key, round(score, 2), False, p.name) for score, p in ranked]
 
     def _rank(self, query: str, cutoff: float, limit: int) -> list[Match]:
         """Score plausible entries for ``query``; return the best ``limit``, best first."""
