@@ -75,3 +75,13 @@ def test_no_module_outgrows_a_sitting():
             if lines > MAX_LINES:
                 too_long[str(path.relative_to(ROOT))] = lines
     assert not too_long
+
+
+def test_every_feature_is_under_the_independence_contract():
+    import tomllib
+
+    import handlers
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    assert set(contracts["features"]["modules"]) == {f.__name__ for f in handlers.FEATURES}
