@@ -21,15 +21,12 @@ from sqlalchemy.orm import selectinload
 from db import outbox
 from db.admins import audit
 from db.models import Broadcast, Delivery, District, Settlement, Subscription, User
+from db.times import wall_clock
 
 BROADCAST = "broadcast"  # the notice kind of a broadcast
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 # a delivery of a cancelled broadcast that was never sent
 DELIVERY_CANCELLED = "cancelled"
-
-
-def _now() -> dt.datetime:
-    return outbox.wall_clock()
 
 
 # ------------------------------------------------------------------ who receives it
@@ -102,7 +99,7 @@ async def create_draft(
         source_message_id=source[1] if source else None,
         status=DRAFT,
         total=0,
-        created_at=_now(),
+        created_at=wall_clock(),
     )
     session.add(broadcast)
     await session.commit()
@@ -125,7 +122,7 @@ async def confirm(
     one transaction; due from `now` (the bot's clock, aware). None (and nothing written)
     unless the broadcast is still a draft — a second press, a replayed button or a cancelled
     draft queue nothing."""
-    wall = _now()
+    wall = wall_clock()
     async with session.begin():
         claimed = await session.execute(
             update(Broadcast)
@@ -173,7 +170,7 @@ async def cancel(session: AsyncSession, broadcast_id: int, actor_id: int) -> Bro
         changed = await session.execute(
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status.in_([DRAFT, SENDING]))
-            .values(status=CANCELLED, finished_at=_now())
+            .values(status=CANCELLED, finished_at=wall_clock())
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:
@@ -289,7 +286,7 @@ async def take_progress_turn(
 ) -> bool:
     """True for the one worker (of however many processes) that may edit the broadcast's
     progress message now: at most once per `interval` seconds. Commits."""
-    now = _now()
+    now = wall_clock()
     query = update(Broadcast).where(Broadcast.id == broadcast_id)
     if not final:
         query = query.where(
@@ -321,7 +318,7 @@ async def finish(session: AsyncSession, broadcast_id: int) -> bool:
     """Sending → done once nothing is left; True for the one caller that made the change
     (and so writes the end report). Waits for the progress message to be attached first, so
     the handler's "0 sent" can never overwrite the end report. Commits."""
-    orphaned = _now() - dt.timedelta(seconds=ORPHAN_AFTER)
+    orphaned = wall_clock() - dt.timedelta(seconds=ORPHAN_AFTER)
     result = await session.execute(
         update(Broadcast)
         .where(
@@ -329,7 +326,7 @@ async def finish(session: AsyncSession, broadcast_id: int) -> bool:
             Broadcast.status == SENDING,
             Broadcast.progress_message_id.is_not(None) | (Broadcast.started_at < orphaned),
         )
-        .values(status=DONE, finished_at=_now())
+        .values(status=DONE, finished_at=wall_clock())
         .execution_options(synchronize_session=False)
     )
     await session.commit()

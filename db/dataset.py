@@ -29,6 +29,7 @@ from db.models import (
     Settlement,
     Total,
 )
+from db.times import Timing
 
 BUNDLED = Path(__file__).resolve().parent.parent / "bot" / "data" / "dataset.yaml"
 # safe_load's loader (plain data only), in libyaml when PyYAML has it: an eighth of the time
@@ -246,11 +247,12 @@ def _dump(note: Localized | None) -> dict[str, str] | None:
 
 
 async def apply_dataset(
-    session: AsyncSession, dataset: Dataset, *, now: dt.datetime | None = None
+    session: AsyncSession, dataset: Dataset, *, timing: Timing, now: dt.datetime | None = None
 ) -> ImportReport:
     """Insert or update everything in `dataset`; caravans and housing reports of the settlements
     it lists are made to match it exactly. Subscribers of a settlement whose current housing
-    figures change get one alert (sent from `now`, default: the present). Does not commit."""
+    figures change get one alert (sent from `now`, default: the present, when `timing`
+    allows). Does not commit."""
     now = now or dt.datetime.now(dt.UTC)
     report = ImportReport()
     regions = {r.slug: r for r in await session.scalars(select(Region))}
@@ -317,7 +319,9 @@ async def apply_dataset(
         _sync_housing(settlement, item.housing, report)
         if before is not None:
             after = outbox.housing_figures(settlement)
-            await outbox.record_housing_change(session, settlement, before, after, now)
+            await outbox.record_housing_change(
+                session, settlement, before, after, now, timing=timing
+            )
         _sync_caravans(settlement, item.caravans, report)
 
     totals = {t.as_of: t for t in await session.scalars(select(Total))}

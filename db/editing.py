@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.domain.clock import REMINDERS, civil_time, local_date
 from db import admins, outbox
 from db.models import (
     Admin,
@@ -37,6 +36,7 @@ from db.models import (
     Settlement,
     User,
 )
+from db.times import Timing
 
 CHANGED = "changed"  # notice kind: an announced caravan was moved or corrected
 CANCELLED = "cancelled"  # notice kind: an announced caravan was cancelled
@@ -164,22 +164,29 @@ def told_about(caravan: Caravan) -> Select:
     return outbox.audience(caravan.settlement_id, district_id).where(got.exists())
 
 
-def _matters(caravan_date: dt.date | None, now: dt.datetime) -> bool:
+def _matters(caravan_date: dt.date | None, today: dt.date) -> bool:
     """Only a caravan still ahead (or today) is worth a message about a change."""
-    return caravan_date is not None and caravan_date >= local_date(now)
+    return caravan_date is not None and caravan_date >= today
 
 
 async def edit_caravan(
-    session: AsyncSession, caravan: Caravan, values: dict[str, Any], now: dt.datetime
+    session: AsyncSession,
+    caravan: Caravan,
+    values: dict[str, Any],
+    now: dt.datetime,
+    *,
+    timing: Timing,
 ) -> Notice | None:
     """Change date / families / people. Those told about the caravan are told of the change
-    when it is (or was) still ahead; a new date makes the scan derive its reminders anew."""
+    (when `timing` allows) if it is or was still ahead; a new date makes the scan derive its
+    reminders anew."""
     before = {key: getattr(caravan, key) for key in values}
     changed = {key: value for key, value in values.items() if before[key] != value}
     if not changed:
         return None
     notice = None
-    if _matters(before.get("date", caravan.date), now) or _matters(changed.get("date"), now):
+    today = timing.local_date(now)
+    if _matters(before.get("date", caravan.date), today) or _matters(changed.get("date"), today):
         payload = {
             "before": {
                 k: v.isoformat() if isinstance(v, dt.date) else v
@@ -194,7 +201,7 @@ async def edit_caravan(
             kind=CHANGED,
             now=now,
             recipients=told_about(caravan),
-            not_before=civil_time(now),
+            not_before=timing.civil_time(now),
             caravan_id=caravan.id,
             payload=payload,
         )
@@ -202,23 +209,25 @@ async def edit_caravan(
         setattr(caravan, key, value)
     if "date" in changed:
         await session.execute(
-            delete(Notice).where(Notice.caravan_id == caravan.id, Notice.kind.in_(REMINDERS))
+            delete(Notice).where(Notice.caravan_id == caravan.id, Notice.kind.in_(timing.REMINDERS))
         )
     await session.flush()
     return notice
 
 
-async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.datetime) -> None:
+async def cancel_caravan(
+    session: AsyncSession, caravan: Caravan, now: dt.datetime, *, timing: Timing
+) -> None:
     """Delete the caravan (its notices and their deliveries go with it); first tell those
-    told about it, when it was still ahead."""
-    if _matters(caravan.date, now):
+    told about it (when `timing` allows), if it was still ahead."""
+    if _matters(caravan.date, timing.local_date(now)):
         await outbox.add_notice(
             session,
             key=f"{CANCELLED}:{caravan.id}:{uuid.uuid4().hex}",  # SQLite may reuse the id
             kind=CANCELLED,
             now=now,
             recipients=told_about(caravan),
-            not_before=civil_time(now),
+            not_before=timing.civil_time(now),
             settlement_id=caravan.settlement_id,
             payload=caravan_fields(caravan),
         )
@@ -269,6 +278,7 @@ async def set_housing(
     deadlines: dict[dt.date, int],
     source: str,
     now: dt.datetime,
+    timing: Timing,
 ) -> tuple[dict[str, int | None], dict[str, int | None]]:
     """Record the figures as a report dated `as_of` with exactly `deadlines` (see
     `housing_deadlines`; today's report is replaced, older ones stay as history) and alert
@@ -295,5 +305,5 @@ async def set_housing(
     report.set_deadlines(deadlines)
     await session.flush()
     after = admin_figures(settlement)
-    await outbox.record_housing_change(session, settlement, before, after, now)
+    await outbox.record_housing_change(session, settlement, before, after, now, timing=timing)
     return before, after

@@ -5,7 +5,7 @@ makes a second attempt (a rescan, a restart, another replica) fail instead of re
 Deliveries are then claimed in batches by the one delivery loop (`bot.delivery.worker`),
 which composes each message in the recipient's language when it sends it.
 
-Times in these tables are naive UTC (see `bot.domain.clock.utc`); functions take aware moments.
+Times in these tables are naive UTC (`db.times`); functions take aware moments.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, selectinload
 
-from bot.domain.clock import REMINDERS, civil_time, local_date, reminders_due, utc
 from db.models import Caravan, Delivery, HousingReport, Notice, Settlement, Subscription, User
+from db.times import Timing, utc, wall_clock
 
 ANNOUNCE = "announce"
 HOUSING = "housing"
@@ -130,12 +130,15 @@ def _caravans() -> Select:
     )
 
 
-async def scan_caravans(db: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
+async def scan_caravans(
+    db: async_sessionmaker[AsyncSession], now: dt.datetime, *, timing: Timing
+) -> int:
     """Announce caravans dated today or later that were never announced, and write the
-    reminders whose moment has come. Returns the number of notices written."""
-    today = local_date(now)
+    reminders whose moment has come (`timing` says when). Returns the number of notices
+    written."""
+    today = timing.local_date(now)
     announced = select(Notice.id).where(Notice.caravan_id == Caravan.id, Notice.kind == ANNOUNCE)
-    horizon = today + dt.timedelta(days=max(REMINDERS.values()))
+    horizon = today + dt.timedelta(days=max(timing.REMINDERS.values()))
     fresh_rows: list[_Caravan] = []
     soon_rows: list[_Caravan] = []
     keys: set[str] = set()
@@ -151,16 +154,18 @@ async def scan_caravans(db: async_sessionmaker[AsyncSession], now: dt.datetime) 
             query = select(Notice.key).where(Notice.caravan_id.in_([c.id for c in soon_rows]))
             keys = set(await session.scalars(query))
     written = 0
+    not_before = timing.civil_time(now)
     for caravan in fresh_rows:
         # reminders already overdue at the announcement are recorded as skipped
-        _send, passed = reminders_due(caravan.date, now)
-        written += await _tell(db, caravan, ANNOUNCE, passed, now)
+        _send, passed = timing.reminders_due(caravan.date, now)
+        written += await _tell(db, caravan, ANNOUNCE, passed, now, not_before)
     for caravan in soon_rows:
-        send, passed = reminders_due(caravan.date, now)
+        send, passed = timing.reminders_due(caravan.date, now)
         missing = [kind for kind in passed if f"{kind}:{caravan.id}" not in keys]
         if missing:
             to_send = send if send in missing else None
-            written += await _tell(db, caravan, to_send, [k for k in missing if k != to_send], now)
+            skip = [k for k in missing if k != to_send]
+            written += await _tell(db, caravan, to_send, skip, now, not_before)
     return written
 
 
@@ -170,9 +175,10 @@ async def _tell(
     send: str | None,
     skip: Iterable[str],
     now: dt.datetime,
+    not_before: dt.datetime,
 ) -> int:
-    """Write the notice `send` with its deliveries and the `skip` ones without, atomically;
-    0 when another scan (or replica) got there first."""
+    """Write the notice `send` (due from `not_before`) with its deliveries and the `skip` ones
+    without, atomically; 0 when another scan (or replica) got there first."""
     recipients = audience(caravan.settlement_id, caravan.district_id)
     try:
         async with db() as session, session.begin():
@@ -183,7 +189,7 @@ async def _tell(
                     kind=send,
                     now=now,
                     recipients=recipients,
-                    not_before=civil_time(now),
+                    not_before=not_before,
                     caravan_id=caravan.id,
                 )
             for kind in skip:
@@ -239,9 +245,12 @@ async def record_housing_change(
     before: dict[str, int | None],
     after: dict[str, int | None],
     now: dt.datetime,
+    *,
+    timing: Timing,
 ) -> Notice | None:
     """One alert per change set to the settlement's subscribers (settlement, district, all),
-    written in the caller's transaction; None when no figure changed. Does not commit."""
+    due when `timing` allows, written in the caller's transaction; None when no figure
+    changed. Does not commit."""
     changes = figure_changes(before, after)
     if not changes:
         return None
@@ -251,19 +260,13 @@ async def record_housing_change(
         kind=HOUSING,
         now=now,
         recipients=audience(settlement.id, settlement.district_id),
-        not_before=civil_time(now),
+        not_before=timing.civil_time(now),
         settlement_id=settlement.id,
         payload={"changes": [list(change) for change in changes]},
     )
 
 
 # ------------------------------------------------------------------ the delivery loop's side
-
-
-def wall_clock() -> dt.datetime:
-    """Real UTC time (naive), for claim leases: unlike the bot's clock it is never moved by
-    tests, and every worker process on every machine reads the same one."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def lock_rows(query: Select, dialect: str) -> Select:

@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import PendingAction
+from db.times import utc
 
 TOKEN_BYTES = 6  # 12 hex digits: the callback data patterns (bot/views/callbacks.py) expect these
 MAX_DATA = 5 * 1024 * 1024  # bytes of an uploaded file kept with an action
@@ -39,13 +40,6 @@ class Taken:
     kind: str
     payload: dict[str, Any]
     data: bytes | None
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC; an aware time is converted, a naive one is taken as UTC already."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 async def put(
@@ -66,7 +60,7 @@ async def put(
     `payload` must be JSON-serialisable (dates as ISO strings)."""
     if data is not None and len(data) > MAX_DATA:
         raise ValueError(f"pending data of {len(data)} bytes exceeds {MAX_DATA}")
-    now = _utc(now)
+    now = utc(now)
     token = secrets.token_hex(TOKEN_BYTES)
     async with db() as session, session.begin():
         await session.execute(delete(PendingAction).where(PendingAction.expires_at <= now))
@@ -112,7 +106,7 @@ async def take(
             PendingAction.token == token,
             PendingAction.user_id == user_id,
             PendingAction.kind.in_(list(kinds)),
-            PendingAction.expires_at > _utc(now),
+            PendingAction.expires_at > utc(now),
         )
         .returning(PendingAction.kind, PendingAction.payload, PendingAction.data)
         .execution_options(synchronize_session=False)
@@ -128,6 +122,6 @@ async def prune(db: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
     """Delete every action that expired by `now`; returns how many."""
     async with db() as session, session.begin():
         result = await session.execute(
-            delete(PendingAction).where(PendingAction.expires_at <= _utc(now))
+            delete(PendingAction).where(PendingAction.expires_at <= utc(now))
         )
     return result.rowcount

@@ -30,6 +30,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.domain import clock
 from bot.i18n import _
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
@@ -693,6 +694,7 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
             deadlines={dt.date.fromisoformat(d): n for d, n in data["deadlines"].items()},
             source=_source(update, context),
             now=context.state.clock(),
+            timing=clock,
         )
         admins.audit(
             session, _actor(update), "housing.set", f"housing {settlement.slug}", before, after
@@ -718,7 +720,7 @@ async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, 
             await _usage(update, context, "editcaravan", error)
             return
         before = editing.caravan_fields(caravan)
-        await editing.edit_caravan(session, caravan, values, context.state.clock())
+        await editing.edit_caravan(session, caravan, values, context.state.clock(), timing=clock)
         admins.audit(
             session,
             _actor(update),
@@ -743,7 +745,7 @@ async def _do_cancel_caravan(update: Update, context: BotContext, data: dict[str
             await show(update, context, context._("There is no caravan #{id}.").format(id=target))
             return
         before = editing.caravan_fields(caravan)
-        await editing.cancel_caravan(session, caravan, context.state.clock())
+        await editing.cancel_caravan(session, caravan, context.state.clock(), timing=clock)
         admins.audit(
             session,
             _actor(update),

@@ -25,6 +25,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.domain import clock
 from bot.i18n import Translator, _
 from bot.views import callbacks as cb
 from db import admins
@@ -241,7 +242,7 @@ async def apply_import(update: Update, context: BotContext) -> None:
     try:
         dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
         async with context.db() as session, session.begin():
-            report = await datasets.apply_dataset(session, dataset)
+            report = await datasets.apply_dataset(session, dataset, timing=clock)
             admins.audit(
                 session,
                 actor,

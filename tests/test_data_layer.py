@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from bot.domain import clock
 from db import snapshot, users
 from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
 from db.models import Base
@@ -75,14 +76,14 @@ async def test_reimport_reports_changes_precisely(session):
     sos["caravans"][1]["families"] = 21
     sos["caravans"].append({"date": "2026-12-20", "families": 12, "people": 50, "source": "t"})
     sos["housing"][0]["ready"] = 40
-    report = await apply_dataset(session, parse_dataset(data))
+    report = await apply_dataset(session, parse_dataset(data), timing=clock)
     await session.commit()
     assert dict(report) == {
         "caravans changed": 1,
         "caravans added": 1,
         "housing reports changed": 1,
     }
-    fresh = await apply_dataset(session, parse_dataset(data))
+    fresh = await apply_dataset(session, parse_dataset(data), timing=clock)
     assert not fresh
 
 

@@ -71,6 +71,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import AppState
+from bot.domain import clock
 from bot.domain.clock import local_date
 from bot.i18n import Translator
 from bot.transport.retry import paced_by_caller
@@ -201,7 +202,7 @@ class DeliveryWorker:
 
     async def scan(self) -> int:
         """Write notices of new caravans and due reminders; wake the loop if there are any."""
-        written = await outbox.scan_caravans(self.state.db, self.state.clock())
+        written = await outbox.scan_caravans(self.state.db, self.state.clock(), timing=clock)
         if written:
             self.wake()
         return written

@@ -54,8 +54,3 @@ def reminders_due(caravan_date: dt.date, now: dt.datetime) -> tuple[str | None, 
 def local_date(moment: dt.datetime) -> dt.date:
     """The calendar day in Baku."""
     return moment.astimezone(BAKU).date()
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC, the form stored in the database."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
