@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db import admins, outbox
 from db.models import (
@@ -85,7 +85,23 @@ async def remove_admin(
     return "removed"
 
 
-# ------------------------------------------------------------------ caravans
+# ------------------------------------------------------------------ settlements and caravans
+
+# Many-to-one relations are joined into the main query, and so are a card's housing
+# reports and deadlines (few): a settlement costs two statements (place + housing, then
+# caravans).
+_SETTLEMENT_LOAD = (
+    joinedload(Settlement.district).joinedload(District.region),
+    joinedload(Settlement.housing).joinedload(HousingReport.deadlines),
+    selectinload(Settlement.caravans),
+)
+
+
+async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
+    """A settlement with everything its card shows (district and region, housing reports with
+    their deadlines, caravans), read fresh for an admin's action."""
+    query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
+    return (await session.scalars(query)).unique().first()
 
 
 def _caravan_query() -> Select:
@@ -236,19 +252,6 @@ async def cancel_caravan(
 
 
 # ------------------------------------------------------------------ housing
-
-
-async def settlement_for_housing(session: AsyncSession, slug: str) -> Settlement | None:
-    """A settlement with its district and every housing report with deadlines."""
-    query = (
-        select(Settlement)
-        .where(Settlement.slug == slug)
-        .options(
-            selectinload(Settlement.district).selectinload(District.region),
-            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
-        )
-    )
-    return await session.scalar(query)
 
 
 def admin_figures(settlement: Settlement) -> dict[str, int | None]:

@@ -35,7 +35,7 @@ from bot.i18n import _
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
 from bot.views.cards import escape
-from db import admins, editing, users
+from db import admins, editing
 from db import pending as pending_store
 from db.models import Settlement
 from handlers.common import find_place, place_query, show
@@ -399,13 +399,13 @@ async def _with_settlement(
         if district is not None:
             async with context.db() as session:
                 for member in district.settlements:
-                    if loaded := await users.settlement(session, member.slug):
+                    if loaded := await editing.settlement(session, member.slug):
                         candidates.append(loaded)
     if not candidates:
         async with context.db() as session:
             for key in found.suggestions:
                 kind, _sep, slug = key.partition(":")
-                if kind == "settlement" and (s := await users.settlement(session, slug)):
+                if kind == "settlement" and (s := await editing.settlement(session, slug)):
                     candidates.append(s)
         message = context._("I could not find a settlement called “{query}”.").format(
             query=escape(text[:100])
@@ -431,10 +431,7 @@ async def _preview(update: Update, context: BotContext, pending: Pending) -> Non
     action is stored only when its preview is shown."""
     tr, data = context.tr, pending.data
     async with context.db() as session:
-        if pending.kind == "sethousing":
-            settlement = await editing.settlement_for_housing(session, data["slug"])
-        else:
-            settlement = await users.settlement(session, data["slug"])
+        settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
@@ -651,7 +648,7 @@ def _source(update: Update, context: BotContext) -> str:
 
 async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
     async with context.db() as session:
-        settlement = await users.settlement(session, data["slug"])
+        settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
@@ -681,7 +678,7 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
 
 async def _do_set_housing(update: Update, context: BotContext, data: dict[str, Any]) -> None:
     async with context.db() as session:
-        settlement = await editing.settlement_for_housing(session, data["slug"])
+        settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.domain import clock
-from db import snapshot, users
+from db import editing, snapshot, users
 from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
@@ -38,7 +38,7 @@ async def test_bundled_dataset_is_loaded_completely(session):
     assert sum(len(r.districts) for r in data.regions) == 15
     assert sum(data.settlement_counts().values()) == 33
     sos = data.settlement("sos")
-    assert sos is not None and await users.settlement(session, "sos") is not None
+    assert sos is not None and await editing.settlement(session, "sos") is not None
     report = sos.housing[-1]
     assert (report.homes_total, report.ready) == (259, 10)
     assert [(d.due_by, d.homes) for d in report.deadlines] == [
