@@ -57,7 +57,7 @@ async def import_file(settings: Settings, path: Path, *, dry_run: bool = False) 
     try:
         await upgrade(engine)
         async with create_sessionmaker(engine)() as session, session.begin():
-            changes = diff.diff(await diff.load_dataset(session), data)
+            changes = diff.diff(await datasets.load_dataset(session), data)
             if dry_run:
                 return [*changes.lines(), *changes.summary(), "dry run: nothing was changed"]
             report = await datasets.apply_dataset(session, data, timing=clock)
@@ -78,7 +78,7 @@ async def export_file(settings: Settings, path: Path) -> str:
     try:
         await upgrade(engine)
         async with create_sessionmaker(engine)() as session:
-            data = await diff.load_dataset(session)
+            data = await datasets.load_dataset(session)
     finally:
         await engine.dispose()
     partial = path.with_name(f".{path.name}.partial")

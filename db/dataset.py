@@ -1,4 +1,5 @@
-"""The dataset file format (YAML), its validation, and loading it into the database.
+"""The dataset file format (YAML), its validation, loading it into the database
+(`apply_dataset`) and reading the database's back (`load_dataset`).
 
 A dataset is validated as a whole before anything is written, then applied in the caller's
 transaction: either every row lands or none does.
@@ -412,3 +413,113 @@ def _sync_caravans(
 
 async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Settlement))
+
+
+# ------------------------------------------------------------------ the database's dataset
+
+
+def drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` without the absent ones, as a dataset file leaves them out."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+async def load_dataset(session: AsyncSession) -> Dataset:
+    """The database's places, housing reports, caravans and totals as a `Dataset` (the model
+    a file is parsed into), validated like a file: what it gives can always be imported."""
+    regions = await session.scalars(select(Region).order_by(Region.position, Region.id))
+    districts = await session.scalars(
+        select(District)
+        .options(selectinload(District.region))
+        .order_by(District.position, District.id)
+    )
+    settlements = await session.scalars(
+        select(Settlement)
+        .options(
+            selectinload(Settlement.district),
+            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+            selectinload(Settlement.caravans),
+        )
+        .order_by(Settlement.position, Settlement.id)
+    )
+    totals = await session.scalars(select(Total).order_by(Total.as_of))
+    data = {
+        "regions": [_place(r) for r in regions],
+        "districts": [
+            _place(d) | {"region": d.region.slug, "kind": d.kind, "aliases": d.aliases}
+            for d in districts
+        ],
+        "settlements": [_settlement(s) for s in settlements],
+        "totals": [
+            drop_none(
+                {
+                    "as_of": t.as_of,
+                    "families": t.families,
+                    "people": t.people,
+                    "settlements": t.settlements,
+                    "source": t.source,
+                    "note": t.note,
+                }
+            )
+            for t in totals
+        ],
+    }
+    return parse_dataset(data, "the database")
+
+
+def _place(place: Region | District | Settlement) -> dict[str, Any]:
+    names = {"az": place.name_az, "en": place.name_en, "ru": place.name_ru}
+    return drop_none({"slug": place.slug, "name": names, "note": getattr(place, "note", None)})
+
+
+def _settlement(settlement: Settlement) -> dict[str, Any]:
+    values = _place(settlement) | {
+        "district": settlement.district.slug,
+        "kind": settlement.kind,
+        "aliases": settlement.aliases,
+    }
+    if settlement.latitude is not None or settlement.longitude is not None:
+        values["coordinates"] = {
+            "lat": settlement.latitude,
+            "lon": settlement.longitude,
+            "source": settlement.coordinates_source,
+        }
+    values["housing"] = [
+        drop_none(
+            {
+                "as_of": h.as_of,
+                "month_only": h.month_only,
+                "homes_total": h.homes_total,
+                "ready": h.ready,
+                "uninhabitable": h.uninhabitable,
+                "partly_habitable": h.partly_habitable,
+                "built": h.built,
+                "under_construction": h.under_construction,
+                "due": [{"by": d.due_by, "homes": d.homes} for d in h.deadlines],
+                "source": h.source,
+                "note": h.note,
+                "unsure": h.unsure,
+            }
+        )
+        for h in settlement.housing
+    ]
+    caravans = sorted(settlement.caravans, key=lambda c: (c.date or dt.date.min, c.id))
+    values["caravans"] = [
+        drop_none(
+            {
+                "date": c.date,
+                "families": c.families,
+                "people": c.people,
+                "first": c.first,
+                "total_after": (
+                    {"families": c.total_families, "people": c.total_people}
+                    if c.total_families is not None or c.total_people is not None
+                    else None
+                ),
+                "source": c.source,
+                "note": c.note,
+                "unsure": c.unsure,
+            }
+        )
+        for c in caravans
+    ]
+    return values

@@ -1,5 +1,5 @@
 """What an import would change, computed without writing: the file's dataset against the
-database loaded into the same model (`load_dataset`).
+database loaded into the same model (`db.dataset.load_dataset`).
 
 Both sides are flattened into the rows of the spreadsheet tables (`tabular.dataset_tables`)
 and keyed as `apply_dataset` matches rows (`records`): places by slug, housing reports by
@@ -18,13 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
 from db import tabular
-from db.dataset import Dataset, parse_dataset
-from db.models import District, HousingReport, Region, Settlement, Total
+from db.dataset import Dataset
 
 ENTITIES = ("regions", "districts", "settlements", "housing reports", "caravans", "totals")
 KINDS = ("added", "changed", "removed")
@@ -175,109 +170,3 @@ def diff(old: Dataset, new: Dataset) -> Diff:
                 if key[0] in listed and key not in will
             )
     return Diff(tuple(changes))
-
-
-async def load_dataset(session: AsyncSession) -> Dataset:
-    """The database's places, housing reports, caravans and totals as a `Dataset` (the model
-    a file is parsed into), validated like a file: what it gives can always be imported."""
-    regions = await session.scalars(select(Region).order_by(Region.position, Region.id))
-    districts = await session.scalars(
-        select(District)
-        .options(selectinload(District.region))
-        .order_by(District.position, District.id)
-    )
-    settlements = await session.scalars(
-        select(Settlement)
-        .options(
-            selectinload(Settlement.district),
-            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
-            selectinload(Settlement.caravans),
-        )
-        .order_by(Settlement.position, Settlement.id)
-    )
-    totals = await session.scalars(select(Total).order_by(Total.as_of))
-    data = {
-        "regions": [_place(r) for r in regions],
-        "districts": [
-            _place(d) | {"region": d.region.slug, "kind": d.kind, "aliases": d.aliases}
-            for d in districts
-        ],
-        "settlements": [_settlement(s) for s in settlements],
-        "totals": [
-            _drop_none(
-                {
-                    "as_of": t.as_of,
-                    "families": t.families,
-                    "people": t.people,
-                    "settlements": t.settlements,
-                    "source": t.source,
-                    "note": t.note,
-                }
-            )
-            for t in totals
-        ],
-    }
-    return parse_dataset(data, "the database")
-
-
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _place(place: Region | District | Settlement) -> dict[str, Any]:
-    names = {"az": place.name_az, "en": place.name_en, "ru": place.name_ru}
-    return _drop_none({"slug": place.slug, "name": names, "note": getattr(place, "note", None)})
-
-
-def _settlement(settlement: Settlement) -> dict[str, Any]:
-    values = _place(settlement) | {
-        "district": settlement.district.slug,
-        "kind": settlement.kind,
-        "aliases": settlement.aliases,
-    }
-    if settlement.latitude is not None or settlement.longitude is not None:
-        values["coordinates"] = {
-            "lat": settlement.latitude,
-            "lon": settlement.longitude,
-            "source": settlement.coordinates_source,
-        }
-    values["housing"] = [
-        _drop_none(
-            {
-                "as_of": h.as_of,
-                "month_only": h.month_only,
-                "homes_total": h.homes_total,
-                "ready": h.ready,
-                "uninhabitable": h.uninhabitable,
-                "partly_habitable": h.partly_habitable,
-                "built": h.built,
-                "under_construction": h.under_construction,
-                "due": [{"by": d.due_by, "homes": d.homes} for d in h.deadlines],
-                "source": h.source,
-                "note": h.note,
-                "unsure": h.unsure,
-            }
-        )
-        for h in settlement.housing
-    ]
-    caravans = sorted(settlement.caravans, key=lambda c: (c.date or dt.date.min, c.id))
-    values["caravans"] = [
-        _drop_none(
-            {
-                "date": c.date,
-                "families": c.families,
-                "people": c.people,
-                "first": c.first,
-                "total_after": (
-                    {"families": c.total_families, "people": c.total_people}
-                    if c.total_families is not None or c.total_people is not None
-                    else None
-                ),
-                "source": c.source,
-                "note": c.note,
-                "unsure": c.unsure,
-            }
-        )
-        for c in caravans
-    ]
-    return values

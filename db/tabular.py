@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from db.dataset import Dataset, DatasetError, parse_dataset
+from db.dataset import Dataset, DatasetError, drop_none, parse_dataset
 
 MAX_ROWS = 100_000  # per sheet; a bigger file is not a dataset of this project
 MAX_UNPACKED = 200 * 2**20  # bytes an .xlsx (a zip archive) may unpack to: no zip bombs
@@ -287,10 +287,6 @@ def _localized(values: dict[str, Any], prefix: str) -> dict[str, Any] | None:
     return parts or None
 
 
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def rows_to_dataset(rows: Iterable[Row], name: str, *, sheets: bool) -> Dataset:
     """Validate rows as a whole and build the dataset; DatasetError lists the bad cells."""
     reader = _Reader(name, sheets)
@@ -363,7 +359,7 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
                 }
                 item |= {"coordinates": coordinates or None, "housing": [], "caravans": []}
             reader.origins[(table, len(data[table]))] = row
-            data[table].append(_drop_none(item))
+            data[table].append(drop_none(item))
 
     settlements = {s["slug"]: (i, s) for i, s in enumerate(data["settlements"]) if "slug" in s}
 
@@ -400,7 +396,7 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
             item |= {"as_of": as_of.first, "month_only": True}
         else:
             item["as_of"] = as_of
-        item = _drop_none(item)
+        item = drop_none(item)
         loc = ("settlements", index, "housing", len(settlement["housing"]))
         reader.origins[loc] = row
         settlement["housing"].append(item)
@@ -425,14 +421,14 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
         if values.get("by") is not None and not _unique(reader, seen_deadlines, key, row, "by"):
             continue
         reader.origins[(*loc, "due", len(item["due"]))] = row
-        item["due"].append(_drop_none({"by": values.get("by"), "homes": values.get("homes")}))
+        item["due"].append(drop_none({"by": values.get("by"), "homes": values.get("homes")}))
 
     for row, values in tables["caravans"]:
         found = settlement_of(row, values)
         if found is None:
             continue
         index, settlement = found
-        total = _drop_none(
+        total = drop_none(
             {"families": values.get("total_families"), "people": values.get("total_people")}
         )
         item = {
@@ -444,7 +440,7 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
             "note": _localized(values, "note"),
         }
         reader.origins[("settlements", index, "caravans", len(settlement["caravans"]))] = row
-        settlement["caravans"].append(_drop_none(item))
+        settlement["caravans"].append(drop_none(item))
 
     seen_totals: dict[Any, Row] = {}
     for row, values in tables["totals"]:
@@ -457,7 +453,7 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
             "note": _localized(values, "note"),
         }
         reader.origins[("totals", len(data["totals"]))] = row
-        data["totals"].append(_drop_none(item))
+        data["totals"].append(drop_none(item))
     return data
 
 

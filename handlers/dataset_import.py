@@ -161,11 +161,12 @@ def error_message(error: datasets.DatasetError, tr: Translator) -> str:
 async def _check(context: BotContext, name: str, data: bytes) -> tuple[datasets.Dataset, diff.Diff]:
     """Parse and validate the whole file (in a thread: XLSX parsing takes a moment), then
     compare it with the database, writing nothing."""
+    from db import dataset as datasets
     from db import diff, tabular
 
     dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
     async with context.db() as session:
-        current = await diff.load_dataset(session)
+        current = await datasets.load_dataset(session)
     return dataset, diff.diff(current, dataset)
 
 

@@ -19,7 +19,14 @@ from bot.config import load_settings
 from bot.domain import clock
 from db import diff, tabular
 from db.admins import recent_audit
-from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
+from db.dataset import (
+    BUNDLED,
+    DatasetError,
+    apply_dataset,
+    load_dataset,
+    parse_dataset,
+    read_dataset,
+)
 from db.models import Base, Caravan, Settlement
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Chat, Clock, button, serve_bot
@@ -51,7 +58,7 @@ async def stored(url: str) -> Any:
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
-            return await diff.load_dataset(session)
+            return await load_dataset(session)
     finally:
         await engine.dispose()
 
@@ -234,10 +241,10 @@ async def test_diff_predicts_what_apply_does(database_url, bundled):
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            predicted = diff.diff(await diff.load_dataset(session), changed)
+            predicted = diff.diff(await load_dataset(session), changed)
             report = await apply_dataset(session, changed, timing=clock)
             assert predicted.counts() == report
-            assert not diff.diff(await diff.load_dataset(session), changed)
+            assert not diff.diff(await load_dataset(session), changed)
     finally:
         await engine.dispose()
     assert predicted.summary() == [
