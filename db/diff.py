@@ -1,7 +1,7 @@
 """What an import would change, computed without writing: the file's dataset against the
 database loaded into the same model (`db.dataset.load_dataset`).
 
-Both sides are flattened into the rows of the spreadsheet tables (`tabular.dataset_tables`)
+Both sides are flattened into the rows of the spreadsheet tables (`db.sheets.dataset_tables`)
 and keyed as `apply_dataset` matches rows (`records`): places by slug, housing reports by
 (settlement, date), caravans by (settlement, date, n-th of that date), totals by date. So the
 field names are the file's columns (plus a place's `position`, and a housing report's
@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from db import tabular
 from db.dataset import Dataset
+from db.sheets import NOTES, Month, dataset_tables, day_of
 
 ENTITIES = ("regions", "districts", "settlements", "housing reports", "caravans", "totals")
 KINDS = ("added", "changed", "removed")
@@ -94,9 +94,9 @@ def show(value: Any) -> str:
 
 
 def records(dataset: Dataset) -> Records:
-    """The dataset's table rows (`tabular.dataset_tables`) per entity, keyed as `apply_dataset`
+    """The dataset's table rows (`db.sheets.dataset_tables`) per entity, keyed as `apply_dataset`
     matches rows; places get their position in the list, housing reports their deadlines."""
-    tables = tabular.dataset_tables(dataset)
+    tables = dataset_tables(dataset)
     out: Records = {entity: {} for entity in ENTITIES}
     for entity in ("regions", "districts", "settlements"):
         for position, row in enumerate(tables[entity]):
@@ -104,13 +104,13 @@ def records(dataset: Dataset) -> Records:
             out[entity][key] = values | {"position": position}
     due: defaultdict[Key, list[tuple[dt.date, int]]] = defaultdict(list)
     for row in tables["deadlines"]:
-        due[(row["settlement"], _day(row["as_of"]))].append((row["by"], row["homes"]))
+        due[(row["settlement"], day_of(row["as_of"]))].append((row["by"], row["homes"]))
     for row in tables["housing"]:
         (slug, as_of), values = _split(row, "settlement", "as_of")
-        key = (slug, _day(as_of))
-        notes = {column: values.pop(column) for column in tabular.NOTES}
+        key = (slug, day_of(as_of))
+        notes = {column: values.pop(column) for column in NOTES}
         out["housing reports"][key] = {
-            "month_only": isinstance(as_of, tabular.Month),
+            "month_only": isinstance(as_of, Month),
             **values,
             "due": tuple(sorted(due[key])),
             **notes,
@@ -131,10 +131,6 @@ def _split(row: dict[str, Any], *columns: str) -> tuple[Key, dict[str, Any]]:
     return tuple(row[c] for c in columns), {
         k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k not in columns
     }
-
-
-def _day(as_of: dt.date | tabular.Month) -> dt.date:
-    return as_of.first if isinstance(as_of, tabular.Month) else as_of
 
 
 def _label(entity: str, key: Key) -> str:
