@@ -1,10 +1,6 @@
-"""Who is an admin, and the audit log of what admins did.
-
-Admins are the `ADMIN_IDS` of the configuration plus the rows of `admins` (added from the
-chat). Rights are checked against the database at the moment an action runs, never taken
-from a button or a cache. Every change an admin makes is recorded with `audit()` in the same
-transaction as the change itself, so the log and the data cannot disagree.
-"""
+"""Who is an admin (the configured `ADMIN_IDS` plus the rows of `admins`, checked against the
+database whenever an action runs, never taken from a button or a cache), and the audit log of
+what admins did, written in the transaction of the change it records."""
 
 from __future__ import annotations
 

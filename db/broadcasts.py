@@ -1,11 +1,6 @@
-"""Broadcasts and statistics: drafts, confirmation into the outbox, cancel, progress counts.
-
-A broadcast is stored as a draft first; the preview's buttons carry only its id. Confirming
-it marks it sending and writes one delivery per recipient (INSERT … SELECT, never loading
-recipients into Python) in ONE transaction, so either everybody is queued or nobody is.
-Progress is always derived from the deliveries' statuses in the database, so it survives a
-restart and is the same whichever worker process reads it.
-"""
+"""Broadcasts and statistics: drafts, confirmation into the outbox (every recipient's delivery
+in one transaction), cancel, and progress counted from the deliveries' statuses (see
+docs/data-layer.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""The dataset file format (YAML), its validation, loading it into the database
-(`apply_dataset`) and reading the database's back (`load_dataset`).
-
-A dataset is validated as a whole before anything is written, then applied in the caller's
-transaction: either every row lands or none does.
-"""
+"""The dataset model (the YAML file format) and its validation, loading it into the database
+in the caller's transaction (`apply_dataset`: every row lands or none does) and reading the
+database's back (`load_dataset`)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,7 @@
 """What an import would change, computed without writing: the file's dataset against the
-database loaded into the same model (`db.dataset.load_dataset`).
-
-Both sides are flattened into the rows of the spreadsheet tables (`db.sheets.dataset_tables`)
-and keyed as `apply_dataset` matches rows (`records`): places by slug, housing reports by
-(settlement, date), caravans by (settlement, date, n-th of that date), totals by date. So the
-field names are the file's columns (plus a place's `position`, and a housing report's
-`month_only` and `due` deadlines), and a clerk reads the diff in the words of the file they
-edited. Like `apply_dataset`, an import never removes regions, districts, settlements or
-totals (removing a place would delete its subscribers' subscriptions); it replaces the housing
-reports and caravans of every settlement the file lists, so those can be "removed".
-"""
+database's (`db.dataset.load_dataset`), both flattened into the spreadsheet tables' rows and
+keyed as `apply_dataset` matches them, so that a clerk reads the diff in the words of the file
+they edited (see docs/data-layer.md)."""
 
 from __future__ import annotations
 

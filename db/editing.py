@@ -1,17 +1,7 @@
-"""Admin edits from the chat: admins, caravans and housing figures, each with its notices.
-
-Every function works in the caller's transaction and does not commit, so the change, its
-audit entry (`db.admins.audit`) and the notices it causes (`db.outbox`) land together or not
-at all. Subscribers hear about edits through the same outbox as announcements:
-
-- a new caravan is announced by the periodic scan (`outbox.scan_caravans`), like any other;
-- a moved or corrected caravan → a `changed` notice to those who were told about it
-  (announcement, reminder or an earlier change) and still follow the place; its reminders
-  are forgotten so the scan re-derives them for the new date;
-- a cancelled caravan → a `cancelled` notice to the same people, written before the caravan
-  (and with it its notices and their deliveries) is deleted;
-- new housing figures → `outbox.record_housing_change`, as an import does.
-"""
+"""Admin edits from the chat: admins, caravans and housing figures, each with the notices it
+causes. Adding and removing an admin commit; caravan and housing edits work in the caller's
+transaction, so the change, its audit entry and its notices land together or not at all
+(which edit causes which notice: docs/data-layer.md)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""The durable outbox: notices (each told once) and their deliveries (one per recipient).
-
-A notice and all its deliveries are written in one transaction; the notice's unique key
-makes a second attempt (a rescan, a restart, another replica) fail instead of repeating it.
-Deliveries are then claimed in batches by the one delivery loop (`bot.delivery.worker`),
-which composes each message in the recipient's language when it sends it.
-
-Times in these tables are naive UTC (`db.times`); functions take aware moments.
-"""
+"""The durable outbox: notices (each told once, by its unique key) and their deliveries (one
+per recipient), written in one transaction and claimed in batches by the delivery loop
+(`bot.delivery.worker`); see docs/data-layer.md."""
 
 from __future__ import annotations
 

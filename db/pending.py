@@ -1,19 +1,6 @@
-"""Pending actions: what an admin's ✅ button will do, kept in the database under a random token.
-
-Why the database and not PTB's `user_data`: with several webhook replicas the press can reach
-another process than the preview did, and a restart empties memory. Every replica reads the
-same `pending_actions` table, so the press works wherever it lands.
-
-`take` consumes a token with one conditional DELETE … RETURNING (SQLite ≥ 3.35 and PostgreSQL
-both have it): of two presses racing on two replicas exactly one gets the row back, the other
-gets None. Only the admin who created the action can take it, only before it expires, and only
-as one of the kinds the caller expects (an import token is no admin-edit token). The action
-is consumed before it is applied: a crash in between loses it (the admin sends the command
-again) but can never apply it twice.
-
-Times are naive UTC like every other table; the caller passes `now` (the bot's clock), so
-every replica and the tests agree on when a button expires.
-"""
+"""Pending actions: what an admin's ✅ button will do, kept in the database under a random
+token, so that the press works on whichever replica it reaches and after a restart; `take`
+consumes a token atomically, so of many presses one applies it (see docs/data-layer.md)."""
 
 from __future__ import annotations
 

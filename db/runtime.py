@@ -1,7 +1,5 @@
-"""What the operator-facing parts read and write: webhook update dedupe, health, gauges.
-
-Dialect-neutral on purpose: the same statements run on SQLite and PostgreSQL.
-"""
+"""What the running service records and reads about itself: the webhook update ids taken in
+(each handled by one replica), the health ping, and the gauges of `/metrics`."""
 
 from __future__ import annotations
 
