@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -256,13 +257,8 @@ async def apply_dataset(
     regions = {r.slug: r for r in await session.scalars(select(Region))}
     for position, item in enumerate(dataset.regions):
         values = {**_names(item.name), "position": position}
-        region = regions.get(item.slug)
-        if region is None:
-            region = regions[item.slug] = Region(slug=item.slug, **values)
-            session.add(region)
-            report.note("regions", "added")
-        elif _assign(region, values):
-            report.note("regions", "changed")
+        new = partial(Region, slug=item.slug)
+        _put(session, report, "regions", regions, item.slug, new, values)
     await session.flush()
 
     districts = {d.slug: d for d in await session.scalars(select(District))}
@@ -275,13 +271,8 @@ async def apply_dataset(
             "aliases": list(item.aliases),
             "note": _dump(item.note),
         }
-        district = districts.get(item.slug)
-        if district is None:
-            district = districts[item.slug] = District(slug=item.slug, **values)
-            session.add(district)
-            report.note("districts", "added")
-        elif _assign(district, values):
-            report.note("districts", "changed")
+        new = partial(District, slug=item.slug)
+        _put(session, report, "districts", districts, item.slug, new, values)
     await session.flush()
 
     existing = {
@@ -306,13 +297,8 @@ async def apply_dataset(
             "coordinates_source": coordinates.source if coordinates else None,
             "note": _dump(item.note),
         }
-        settlement = existing.get(item.slug)
-        if settlement is None:
-            settlement = Settlement(slug=item.slug, housing=[], caravans=[], **values)
-            session.add(settlement)
-            report.note("settlements", "added")
-        elif _assign(settlement, values):
-            report.note("settlements", "changed")
+        new = partial(Settlement, slug=item.slug, housing=[], caravans=[])
+        settlement = _put(session, report, "settlements", existing, item.slug, new, values)
         before = outbox.housing_figures(settlement) if settlement.id is not None else None
         _sync_housing(settlement, item.housing, report)
         if before is not None:
@@ -325,14 +311,31 @@ async def apply_dataset(
     totals = {t.as_of: t for t in await session.scalars(select(Total))}
     for item in dataset.totals:
         values = item.model_dump(exclude={"as_of", "note"}) | {"note": _dump(item.note)}
-        total = totals.get(item.as_of)
-        if total is None:
-            session.add(Total(as_of=item.as_of, **values))
-            report.note("totals", "added")
-        elif _assign(total, values):
-            report.note("totals", "changed")
+        new = partial(Total, as_of=item.as_of)
+        _put(session, report, "totals", totals, item.as_of, new, values)
     await session.flush()
     return report
+
+
+def _put(
+    session: AsyncSession,
+    report: ImportReport,
+    entity: str,
+    stored: dict[Any, Any],
+    key: Any,
+    new: Callable[..., Any],
+    values: dict[str, Any],
+) -> Any:
+    """The row stored under `key` with `values` assigned, or `new(**values)` added (and stored
+    under `key`); counted in `report` as added, or as changed when a value differed."""
+    row = stored.get(key)
+    if row is None:
+        row = stored[key] = new(**values)
+        session.add(row)
+        report.note(entity, "added")
+    elif _assign(row, values):
+        report.note(entity, "changed")
+    return row
 
 
 def _sync_housing(settlement: Settlement, items: Sequence[Housing], report: ImportReport) -> None:

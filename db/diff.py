@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from db.dataset import Dataset
+from db.dataset import Dataset, ImportReport
 from db.sheets import NOTES, Month, dataset_tables, day_of
 
 ENTITIES = ("regions", "districts", "settlements", "housing reports", "caravans", "totals")
@@ -49,7 +49,8 @@ class Diff:
         return Counter(f"{c.entity} {c.kind}" for c in self.changes)
 
     def summary(self) -> list[str]:
-        return [f"{key}: {n}" for key, n in sorted(self.counts().items())] or ["no changes"]
+        """The counts as an import reports them (`ImportReport.lines`)."""
+        return ImportReport(self.counts()).lines()
 
     def of(self, entity: str) -> list[Change]:
         return [c for c in self.changes if c.entity == entity]
