@@ -82,7 +82,7 @@ async def returnbot_worker(
 
     from bot.app import build_application, started
     from bot.config import load_settings
-    from bot.context import BAKU, baku_now
+    from bot.domain.clock import BAKU, baku_now
     from db import outbox
     from db.models import Caravan, User
 

@@ -14,8 +14,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.config import LANGUAGES, Settings
-from bot.context import AppState, BotContext, baku_now
+from bot.context import AppState, BotContext
 from bot.delivery import SCAN_INTERVAL, DeliveryWorker
+from bot.domain.clock import baku_now
 from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.places import PlaceCache

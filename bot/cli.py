@@ -22,6 +22,7 @@ log = logging.getLogger("returnbot")
 
 async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> None:
     """Migrate to head and load the bundled dataset into an empty database."""
+    from bot.domain import clock
     from db import dataset as datasets
     from db.migrate import upgrade
     from db.session import create_engine, create_sessionmaker
@@ -34,7 +35,7 @@ async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> 
         async with create_sessionmaker(engine)() as session:
             if await datasets.is_empty(session):
                 report = await datasets.apply_dataset(
-                    session, datasets.read_dataset(datasets.BUNDLED)
+                    session, datasets.read_dataset(datasets.BUNDLED), timing=clock
                 )
                 await session.commit()
                 log.info("loaded the bundled dataset: %s", ", ".join(report.lines()))
@@ -45,6 +46,7 @@ async def prepare_database(settings: Settings, *, load_bundled: bool = True) -> 
 async def import_file(settings: Settings, path: Path, *, dry_run: bool = False) -> list[str]:
     """Validate the whole file (YAML, CSV or XLSX), then compare it with the database and,
     unless `dry_run`, apply it in one transaction. Returns the changes, one per line."""
+    from bot.domain import clock
     from db import dataset as datasets
     from db import diff, tabular
     from db.migrate import upgrade
@@ -55,10 +57,10 @@ async def import_file(settings: Settings, path: Path, *, dry_run: bool = False) 
     try:
         await upgrade(engine)
         async with create_sessionmaker(engine)() as session, session.begin():
-            changes = diff.diff(await diff.load_dataset(session), data)
+            changes = diff.diff(await datasets.load_dataset(session), data)
             if dry_run:
                 return [*changes.lines(), *changes.summary(), "dry run: nothing was changed"]
-            report = await datasets.apply_dataset(session, data)
+            report = await datasets.apply_dataset(session, data, timing=clock)
     finally:
         await engine.dispose()
     return [*changes.lines(), *report.lines()]
@@ -76,7 +78,7 @@ async def export_file(settings: Settings, path: Path) -> str:
     try:
         await upgrade(engine)
         async with create_sessionmaker(engine)() as session:
-            data = await diff.load_dataset(session)
+            data = await datasets.load_dataset(session)
     finally:
         await engine.dispose()
     partial = path.with_name(f".{path.name}.partial")

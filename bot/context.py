@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.domain.clock import baku_now
 from bot.i18n import Translator
 from bot.updates import PerChatUpdateProcessor  # noqa: F401 (its old home)
 
@@ -20,12 +20,6 @@ if TYPE_CHECKING:
     from bot.metrics import Metrics
     from bot.places import PlaceCache, Places
     from bot.registrar import Registrar
-
-BAKU = ZoneInfo("Asia/Baku")
-
-
-def baku_now() -> dt.datetime:
-    return dt.datetime.now(BAKU)
 
 
 class AppState:

@@ -1,14 +1,9 @@
-"""Who is an admin, and the audit log of what admins did.
-
-Admins are the `ADMIN_IDS` of the configuration plus the rows of `admins` (added from the
-chat). Rights are checked against the database at the moment an action runs, never taken
-from a button or a cache. Every change an admin makes is recorded with `audit()` in the same
-transaction as the change itself, so the log and the data cannot disagree.
-"""
+"""Who is an admin (the configured `ADMIN_IDS` plus the rows of `admins`, checked against the
+database whenever an action runs, never taken from a button or a cache), and the audit log of
+what admins did, written in the transaction of the change it records."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -16,10 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Admin, AuditEntry
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from db.times import wall_clock
 
 
 async def is_admin(session: AsyncSession, configured: Collection[int], user_id: int) -> bool:
@@ -36,7 +28,7 @@ async def add_admin(session: AsyncSession, user_id: int, added_by: int) -> bool:
     """Add an admin; False when they already were one (stored). Does not commit."""
     if await session.get(Admin, user_id) is not None:
         return False
-    session.add(Admin(user_id=user_id, added_by=added_by, added_at=_now()))
+    session.add(Admin(user_id=user_id, added_by=added_by, added_at=wall_clock()))
     await session.flush()
     return True
 
@@ -57,7 +49,12 @@ def audit(
 ) -> AuditEntry:
     """Record an admin action in the caller's transaction (committed with the change)."""
     entry = AuditEntry(
-        at=_now(), actor_id=actor_id, action=action, target=target[:120], before=before, after=after
+        at=wall_clock(),
+        actor_id=actor_id,
+        action=action,
+        target=target[:120],
+        before=before,
+        after=after,
     )
     session.add(entry)
     return entry

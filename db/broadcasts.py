@@ -1,11 +1,6 @@
-"""Broadcasts and statistics: drafts, confirmation into the outbox, cancel, progress counts.
-
-A broadcast is stored as a draft first; the preview's buttons carry only its id. Confirming
-it marks it sending and writes one delivery per recipient (INSERT … SELECT, never loading
-recipients into Python) in ONE transaction, so either everybody is queued or nobody is.
-Progress is always derived from the deliveries' statuses in the database, so it survives a
-restart and is the same whichever worker process reads it.
-"""
+"""Broadcasts and statistics: drafts, confirmation into the outbox (every recipient's delivery
+in one transaction), cancel, and progress counted from the deliveries' statuses (see
+docs/data-layer.md)."""
 
 from __future__ import annotations
 
@@ -33,14 +28,11 @@ from db.models import (
     User,
     UserStats,
 )
+from db.times import wall_clock
 
 BROADCAST = "broadcast"  # the notice kind of a broadcast
 # a delivery of a cancelled broadcast that was never sent
 DELIVERY_CANCELLED = "cancelled"
-
-
-def _now() -> dt.datetime:
-    return outbox.wall_clock()
 
 
 # ------------------------------------------------------------------ who receives it
@@ -113,7 +105,7 @@ async def create_draft(
         source_message_id=source[1] if source else None,
         status=DRAFT,
         total=0,
-        created_at=_now(),
+        created_at=wall_clock(),
     )
     session.add(broadcast)
     await session.commit()
@@ -136,7 +128,7 @@ async def confirm(
     one transaction; due from `now` (the bot's clock, aware). None (and nothing written)
     unless the broadcast is still a draft — a second press, a replayed button or a cancelled
     draft queue nothing."""
-    wall = _now()
+    wall = wall_clock()
     async with session.begin():
         claimed = await session.execute(
             update(Broadcast)
@@ -184,7 +176,7 @@ async def cancel(session: AsyncSession, broadcast_id: int, actor_id: int) -> Bro
         changed = await session.execute(
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status.in_([DRAFT, SENDING]))
-            .values(status=CANCELLED, finished_at=_now())
+            .values(status=CANCELLED, finished_at=wall_clock())
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:
@@ -285,7 +277,7 @@ async def take_progress_turn(
 ) -> bool:
     """True for the one worker (of however many processes) that may edit the broadcast's
     progress message now: at most once per `interval` seconds. Commits."""
-    now = _now()
+    now = wall_clock()
     query = update(Broadcast).where(Broadcast.id == broadcast_id)
     if not final:
         query = query.where(
@@ -317,7 +309,7 @@ async def finish(session: AsyncSession, broadcast_id: int) -> bool:
     """Sending → done once nothing is left; True for the one caller that made the change
     (and so writes the end report). Waits for the progress message to be attached first, so
     the handler's "0 sent" can never overwrite the end report. Commits."""
-    orphaned = _now() - dt.timedelta(seconds=ORPHAN_AFTER)
+    orphaned = wall_clock() - dt.timedelta(seconds=ORPHAN_AFTER)
     result = await session.execute(
         update(Broadcast)
         .where(
@@ -325,7 +317,7 @@ async def finish(session: AsyncSession, broadcast_id: int) -> bool:
             Broadcast.status == SENDING,
             Broadcast.progress_message_id.is_not(None) | (Broadcast.started_at < orphaned),
         )
-        .values(status=DONE, finished_at=_now())
+        .values(status=DONE, finished_at=wall_clock())
         .execution_options(synchronize_session=False)
     )
     await session.commit()

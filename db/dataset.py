@@ -1,15 +1,14 @@
-"""The dataset file format (YAML), its validation, and loading it into the database.
-
-A dataset is validated as a whole before anything is written, then applied in the caller's
-transaction: either every row lands or none does.
-"""
+"""The dataset model (the YAML file format) and its validation, loading it into the database
+in the caller's transaction (`apply_dataset`: every row lands or none does) and reading the
+database's back (`load_dataset`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +28,7 @@ from db.models import (
     Settlement,
     Total,
 )
+from db.times import Timing
 
 BUNDLED = Path(__file__).resolve().parent.parent / "bot" / "data" / "dataset.yaml"
 # safe_load's loader (plain data only), in libyaml when PyYAML has it: an eighth of the time
@@ -247,23 +247,19 @@ def _dump(note: Localized | None) -> dict[str, str] | None:
 
 
 async def apply_dataset(
-    session: AsyncSession, dataset: Dataset, *, now: dt.datetime | None = None
+    session: AsyncSession, dataset: Dataset, *, timing: Timing, now: dt.datetime | None = None
 ) -> ImportReport:
     """Insert or update everything in `dataset`; caravans and housing reports of the settlements
     it lists are made to match it exactly. Subscribers of a settlement whose current housing
-    figures change get one alert (sent from `now`, default: the present). Does not commit."""
+    figures change get one alert (sent from `now`, default: the present, when `timing`
+    allows). Does not commit."""
     now = now or dt.datetime.now(dt.UTC)
     report = ImportReport()
     regions = {r.slug: r for r in await session.scalars(select(Region))}
     for position, item in enumerate(dataset.regions):
         values = {**_names(item.name), "position": position}
-        region = regions.get(item.slug)
-        if region is None:
-            region = regions[item.slug] = Region(slug=item.slug, **values)
-            session.add(region)
-            report.note("regions", "added")
-        elif _assign(region, values):
-            report.note("regions", "changed")
+        new = partial(Region, slug=item.slug)
+        _put(session, report, "regions", regions, item.slug, new, values)
     await session.flush()
 
     districts = {d.slug: d for d in await session.scalars(select(District))}
@@ -276,13 +272,8 @@ async def apply_dataset(
             "aliases": list(item.aliases),
             "note": _dump(item.note),
         }
-        district = districts.get(item.slug)
-        if district is None:
-            district = districts[item.slug] = District(slug=item.slug, **values)
-            session.add(district)
-            report.note("districts", "added")
-        elif _assign(district, values):
-            report.note("districts", "changed")
+        new = partial(District, slug=item.slug)
+        _put(session, report, "districts", districts, item.slug, new, values)
     await session.flush()
 
     existing = {
@@ -307,31 +298,45 @@ async def apply_dataset(
             "coordinates_source": coordinates.source if coordinates else None,
             "note": _dump(item.note),
         }
-        settlement = existing.get(item.slug)
-        if settlement is None:
-            settlement = Settlement(slug=item.slug, housing=[], caravans=[], **values)
-            session.add(settlement)
-            report.note("settlements", "added")
-        elif _assign(settlement, values):
-            report.note("settlements", "changed")
+        new = partial(Settlement, slug=item.slug, housing=[], caravans=[])
+        settlement = _put(session, report, "settlements", existing, item.slug, new, values)
         before = outbox.housing_figures(settlement) if settlement.id is not None else None
         _sync_housing(settlement, item.housing, report)
         if before is not None:
             after = outbox.housing_figures(settlement)
-            await outbox.record_housing_change(session, settlement, before, after, now)
+            await outbox.record_housing_change(
+                session, settlement, before, after, now, timing=timing
+            )
         _sync_caravans(settlement, item.caravans, report)
 
     totals = {t.as_of: t for t in await session.scalars(select(Total))}
     for item in dataset.totals:
         values = item.model_dump(exclude={"as_of", "note"}) | {"note": _dump(item.note)}
-        total = totals.get(item.as_of)
-        if total is None:
-            session.add(Total(as_of=item.as_of, **values))
-            report.note("totals", "added")
-        elif _assign(total, values):
-            report.note("totals", "changed")
+        new = partial(Total, as_of=item.as_of)
+        _put(session, report, "totals", totals, item.as_of, new, values)
     await session.flush()
     return report
+
+
+def _put(
+    session: AsyncSession,
+    report: ImportReport,
+    entity: str,
+    stored: dict[Any, Any],
+    key: Any,
+    new: Callable[..., Any],
+    values: dict[str, Any],
+) -> Any:
+    """The row stored under `key` with `values` assigned, or `new(**values)` added (and stored
+    under `key`); counted in `report` as added, or as changed when a value differed."""
+    row = stored.get(key)
+    if row is None:
+        row = stored[key] = new(**values)
+        session.add(row)
+        report.note(entity, "added")
+    elif _assign(row, values):
+        report.note(entity, "changed")
+    return row
 
 
 def _sync_housing(settlement: Settlement, items: Sequence[Housing], report: ImportReport) -> None:
@@ -409,3 +414,114 @@ def _sync_caravans(
 
 async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Settlement))
+
+
+# ------------------------------------------------------------------ the database's dataset
+
+
+def drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` without the absent ones, as a dataset file leaves them out."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+async def load_dataset(session: AsyncSession) -> Dataset:
+    """The database's places, housing reports, caravans and totals as a `Dataset` (the model
+    a file is parsed into), validated like a file: what it gives can always be imported."""
+    regions = await session.scalars(select(Region).order_by(Region.position, Region.id))
+    districts = await session.scalars(
+        select(District)
+        .options(selectinload(District.region))
+        .order_by(District.position, District.id)
+    )
+    settlements = await session.scalars(
+        select(Settlement)
+        .options(
+            selectinload(Settlement.district),
+            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
+            selectinload(Settlement.caravans),
+        )
+        .order_by(Settlement.position, Settlement.id)
+    )
+    totals = await session.scalars(select(Total).order_by(Total.as_of))
+    data = {
+        "regions": [_place(r) for r in regions],
+        "districts": [
+            _place(d) | {"region": d.region.slug, "kind": d.kind, "aliases": d.aliases}
+            for d in districts
+        ],
+        "settlements": [_settlement(s) for s in settlements],
+        "totals": [
+            drop_none(
+                {
+                    "as_of": t.as_of,
+                    "families": t.families,
+                    "people": t.people,
+                    "settlements": t.settlements,
+                    "source": t.source,
+                    "note": t.note,
+                    "unsure": t.unsure,
+                }
+            )
+            for t in totals
+        ],
+    }
+    return parse_dataset(data, "the database")
+
+
+def _place(place: Region | District | Settlement) -> dict[str, Any]:
+    names = {"az": place.name_az, "en": place.name_en, "ru": place.name_ru}
+    return drop_none({"slug": place.slug, "name": names, "note": getattr(place, "note", None)})
+
+
+def _settlement(settlement: Settlement) -> dict[str, Any]:
+    values = _place(settlement) | {
+        "district": settlement.district.slug,
+        "kind": settlement.kind,
+        "aliases": settlement.aliases,
+    }
+    if settlement.latitude is not None or settlement.longitude is not None:
+        values["coordinates"] = {
+            "lat": settlement.latitude,
+            "lon": settlement.longitude,
+            "source": settlement.coordinates_source,
+        }
+    values["housing"] = [
+        drop_none(
+            {
+                "as_of": h.as_of,
+                "month_only": h.month_only,
+                "homes_total": h.homes_total,
+                "ready": h.ready,
+                "uninhabitable": h.uninhabitable,
+                "partly_habitable": h.partly_habitable,
+                "built": h.built,
+                "under_construction": h.under_construction,
+                "due": [{"by": d.due_by, "homes": d.homes} for d in h.deadlines],
+                "source": h.source,
+                "note": h.note,
+                "unsure": h.unsure,
+            }
+        )
+        for h in settlement.housing
+    ]
+    caravans = sorted(settlement.caravans, key=lambda c: (c.date or dt.date.min, c.id))
+    values["caravans"] = [
+        drop_none(
+            {
+                "date": c.date,
+                "families": c.families,
+                "people": c.people,
+                "first": c.first,
+                "total_after": (
+                    {"families": c.total_families, "people": c.total_people}
+                    if c.total_families is not None or c.total_people is not None
+                    else None
+                ),
+                "source": c.source,
+                "note": c.note,
+                "unsure": c.unsure,
+            }
+        )
+        for c in caravans
+    ]
+    return values

@@ -1,15 +1,7 @@
 """What an import would change, computed without writing: the file's dataset against the
-database loaded into the same model (`load_dataset`).
-
-Both sides are flattened into the rows of the spreadsheet tables (`tabular.dataset_tables`)
-and keyed as `apply_dataset` matches rows (`records`): places by slug, housing reports by
-(settlement, date), caravans by (settlement, date, n-th of that date), totals by date. So the
-field names are the file's columns (plus a place's `position`, and a housing report's
-`month_only` and `due` deadlines), and a clerk reads the diff in the words of the file they
-edited. Like `apply_dataset`, an import never removes regions, districts, settlements or
-totals (removing a place would delete its subscribers' subscriptions); it replaces the housing
-reports and caravans of every settlement the file lists, so those can be "removed".
-"""
+database's (`db.dataset.load_dataset`), both flattened into the spreadsheet tables' rows and
+keyed as `apply_dataset` matches them, so that a clerk reads the diff in the words of the file
+they edited (see docs/data-layer.md)."""
 
 from __future__ import annotations
 
@@ -18,13 +10,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
-from db import tabular
-from db.dataset import Dataset, parse_dataset
-from db.models import District, HousingReport, Region, Settlement, Total
+from db.dataset import Dataset, ImportReport
+from db.sheets import NOTES, Month, dataset_tables, day_of
 
 ENTITIES = ("regions", "districts", "settlements", "housing reports", "caravans", "totals")
 KINDS = ("added", "changed", "removed")
@@ -62,7 +49,8 @@ class Diff:
         return Counter(f"{c.entity} {c.kind}" for c in self.changes)
 
     def summary(self) -> list[str]:
-        return [f"{key}: {n}" for key, n in sorted(self.counts().items())] or ["no changes"]
+        """The counts as an import reports them (`ImportReport.lines`)."""
+        return ImportReport(self.counts()).lines()
 
     def of(self, entity: str) -> list[Change]:
         return [c for c in self.changes if c.entity == entity]
@@ -99,9 +87,9 @@ def show(value: Any) -> str:
 
 
 def records(dataset: Dataset) -> Records:
-    """The dataset's table rows (`tabular.dataset_tables`) per entity, keyed as `apply_dataset`
+    """The dataset's table rows (`db.sheets.dataset_tables`) per entity, keyed as `apply_dataset`
     matches rows; places get their position in the list, housing reports their deadlines."""
-    tables = tabular.dataset_tables(dataset)
+    tables = dataset_tables(dataset)
     out: Records = {entity: {} for entity in ENTITIES}
     for entity in ("regions", "districts", "settlements"):
         for position, row in enumerate(tables[entity]):
@@ -109,13 +97,13 @@ def records(dataset: Dataset) -> Records:
             out[entity][key] = values | {"position": position}
     due: defaultdict[Key, list[tuple[dt.date, int]]] = defaultdict(list)
     for row in tables["deadlines"]:
-        due[(row["settlement"], _day(row["as_of"]))].append((row["by"], row["homes"]))
+        due[(row["settlement"], day_of(row["as_of"]))].append((row["by"], row["homes"]))
     for row in tables["housing"]:
         (slug, as_of), values = _split(row, "settlement", "as_of")
-        key = (slug, _day(as_of))
-        notes = {column: values.pop(column) for column in tabular.NOTES}
+        key = (slug, day_of(as_of))
+        notes = {column: values.pop(column) for column in NOTES}
         out["housing reports"][key] = {
-            "month_only": isinstance(as_of, tabular.Month),
+            "month_only": isinstance(as_of, Month),
             **values,
             "due": tuple(sorted(due[key])),
             **notes,
@@ -136,10 +124,6 @@ def _split(row: dict[str, Any], *columns: str) -> tuple[Key, dict[str, Any]]:
     return tuple(row[c] for c in columns), {
         k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k not in columns
     }
-
-
-def _day(as_of: dt.date | tabular.Month) -> dt.date:
-    return as_of.first if isinstance(as_of, tabular.Month) else as_of
 
 
 def _label(entity: str, key: Key) -> str:
@@ -175,110 +159,3 @@ def diff(old: Dataset, new: Dataset) -> Diff:
                 if key[0] in listed and key not in will
             )
     return Diff(tuple(changes))
-
-
-async def load_dataset(session: AsyncSession) -> Dataset:
-    """The database's places, housing reports, caravans and totals as a `Dataset` (the model
-    a file is parsed into), validated like a file: what it gives can always be imported."""
-    regions = await session.scalars(select(Region).order_by(Region.position, Region.id))
-    districts = await session.scalars(
-        select(District)
-        .options(selectinload(District.region))
-        .order_by(District.position, District.id)
-    )
-    settlements = await session.scalars(
-        select(Settlement)
-        .options(
-            selectinload(Settlement.district),
-            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
-            selectinload(Settlement.caravans),
-        )
-        .order_by(Settlement.position, Settlement.id)
-    )
-    totals = await session.scalars(select(Total).order_by(Total.as_of))
-    data = {
-        "regions": [_place(r) for r in regions],
-        "districts": [
-            _place(d) | {"region": d.region.slug, "kind": d.kind, "aliases": d.aliases}
-            for d in districts
-        ],
-        "settlements": [_settlement(s) for s in settlements],
-        "totals": [
-            _drop_none(
-                {
-                    "as_of": t.as_of,
-                    "families": t.families,
-                    "people": t.people,
-                    "settlements": t.settlements,
-                    "source": t.source,
-                    "note": t.note,
-                    "unsure": t.unsure,
-                }
-            )
-            for t in totals
-        ],
-    }
-    return parse_dataset(data, "the database")
-
-
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _place(place: Region | District | Settlement) -> dict[str, Any]:
-    names = {"az": place.name_az, "en": place.name_en, "ru": place.name_ru}
-    return _drop_none({"slug": place.slug, "name": names, "note": getattr(place, "note", None)})
-
-
-def _settlement(settlement: Settlement) -> dict[str, Any]:
-    values = _place(settlement) | {
-        "district": settlement.district.slug,
-        "kind": settlement.kind,
-        "aliases": settlement.aliases,
-    }
-    if settlement.latitude is not None or settlement.longitude is not None:
-        values["coordinates"] = {
-            "lat": settlement.latitude,
-            "lon": settlement.longitude,
-            "source": settlement.coordinates_source,
-        }
-    values["housing"] = [
-        _drop_none(
-            {
-                "as_of": h.as_of,
-                "month_only": h.month_only,
-                "homes_total": h.homes_total,
-                "ready": h.ready,
-                "uninhabitable": h.uninhabitable,
-                "partly_habitable": h.partly_habitable,
-                "built": h.built,
-                "under_construction": h.under_construction,
-                "due": [{"by": d.due_by, "homes": d.homes} for d in h.deadlines],
-                "source": h.source,
-                "note": h.note,
-                "unsure": h.unsure,
-            }
-        )
-        for h in settlement.housing
-    ]
-    caravans = sorted(settlement.caravans, key=lambda c: (c.date or dt.date.min, c.id))
-    values["caravans"] = [
-        _drop_none(
-            {
-                "date": c.date,
-                "families": c.families,
-                "people": c.people,
-                "first": c.first,
-                "total_after": (
-                    {"families": c.total_families, "people": c.total_people}
-                    if c.total_families is not None or c.total_people is not None
-                    else None
-                ),
-                "source": c.source,
-                "note": c.note,
-                "unsure": c.unsure,
-            }
-        )
-        for c in caravans
-    ]
-    return values

@@ -1,17 +1,7 @@
-"""Admin edits from the chat: admins, caravans and housing figures, each with its notices.
-
-Every function works in the caller's transaction and does not commit, so the change, its
-audit entry (`db.admins.audit`) and the notices it causes (`db.outbox`) land together or not
-at all. Subscribers hear about edits through the same outbox as announcements:
-
-- a new caravan is announced by the periodic scan (`outbox.scan_caravans`), like any other;
-- a moved or corrected caravan → a `changed` notice to those who were told about it
-  (announcement, reminder or an earlier change) and still follow the place; its reminders
-  are forgotten so the scan re-derives them for the new date;
-- a cancelled caravan → a `cancelled` notice to the same people, written before the caravan
-  (and with it its notices and their deliveries) is deleted;
-- new housing figures → `outbox.record_housing_change`, as an import does.
-"""
+"""Admin edits from the chat: admins, caravans and housing figures, each with the notices it
+causes. Adding and removing an admin commit; caravan and housing edits work in the caller's
+transaction, so the change, its audit entry and its notices land together or not at all
+(which edit causes which notice: docs/data-layer.md)."""
 
 from __future__ import annotations
 
@@ -23,10 +13,8 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from bot.domain.clock import REMINDERS, civil_time, local_date
-from bot.domain.housing import current_report
 from db import admins, outbox
 from db.models import (
     Admin,
@@ -38,6 +26,7 @@ from db.models import (
     Settlement,
     User,
 )
+from db.times import Timing
 
 CHANGED = "changed"  # notice kind: an announced caravan was moved or corrected
 CANCELLED = "cancelled"  # notice kind: an announced caravan was cancelled
@@ -86,7 +75,23 @@ async def remove_admin(
     return "removed"
 
 
-# ------------------------------------------------------------------ caravans
+# ------------------------------------------------------------------ settlements and caravans
+
+# Many-to-one relations are joined into the main query, and so are a card's housing
+# reports and deadlines (few): a settlement costs two statements (place + housing, then
+# caravans).
+_SETTLEMENT_LOAD = (
+    joinedload(Settlement.district).joinedload(District.region),
+    joinedload(Settlement.housing).joinedload(HousingReport.deadlines),
+    selectinload(Settlement.caravans),
+)
+
+
+async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
+    """A settlement with everything its card shows (district and region, housing reports with
+    their deadlines, caravans), read fresh for an admin's action."""
+    query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
+    return (await session.scalars(query)).unique().first()
 
 
 def _caravan_query() -> Select:
@@ -165,22 +170,29 @@ def told_about(caravan: Caravan) -> Select:
     return outbox.audience(caravan.settlement_id, district_id).where(got.exists())
 
 
-def _matters(caravan_date: dt.date | None, now: dt.datetime) -> bool:
+def _matters(caravan_date: dt.date | None, today: dt.date) -> bool:
     """Only a caravan still ahead (or today) is worth a message about a change."""
-    return caravan_date is not None and caravan_date >= local_date(now)
+    return caravan_date is not None and caravan_date >= today
 
 
 async def edit_caravan(
-    session: AsyncSession, caravan: Caravan, values: dict[str, Any], now: dt.datetime
+    session: AsyncSession,
+    caravan: Caravan,
+    values: dict[str, Any],
+    now: dt.datetime,
+    *,
+    timing: Timing,
 ) -> Notice | None:
     """Change date / families / people. Those told about the caravan are told of the change
-    when it is (or was) still ahead; a new date makes the scan derive its reminders anew."""
+    (when `timing` allows) if it is or was still ahead; a new date makes the scan derive its
+    reminders anew."""
     before = {key: getattr(caravan, key) for key in values}
     changed = {key: value for key, value in values.items() if before[key] != value}
     if not changed:
         return None
     notice = None
-    if _matters(before.get("date", caravan.date), now) or _matters(changed.get("date"), now):
+    today = timing.local_date(now)
+    if _matters(before.get("date", caravan.date), today) or _matters(changed.get("date"), today):
         payload = {
             "before": {
                 k: v.isoformat() if isinstance(v, dt.date) else v
@@ -195,7 +207,7 @@ async def edit_caravan(
             kind=CHANGED,
             now=now,
             recipients=told_about(caravan),
-            not_before=civil_time(now),
+            not_before=timing.civil_time(now),
             caravan_id=caravan.id,
             payload=payload,
         )
@@ -203,23 +215,25 @@ async def edit_caravan(
         setattr(caravan, key, value)
     if "date" in changed:
         await session.execute(
-            delete(Notice).where(Notice.caravan_id == caravan.id, Notice.kind.in_(REMINDERS))
+            delete(Notice).where(Notice.caravan_id == caravan.id, Notice.kind.in_(timing.REMINDERS))
         )
     await session.flush()
     return notice
 
 
-async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.datetime) -> None:
+async def cancel_caravan(
+    session: AsyncSession, caravan: Caravan, now: dt.datetime, *, timing: Timing
+) -> None:
     """Delete the caravan (its notices and their deliveries go with it); first tell those
-    told about it, when it was still ahead."""
-    if _matters(caravan.date, now):
+    told about it (when `timing` allows), if it was still ahead."""
+    if _matters(caravan.date, timing.local_date(now)):
         await outbox.add_notice(
             session,
             key=f"{CANCELLED}:{caravan.id}:{uuid.uuid4().hex}",  # SQLite may reuse the id
             kind=CANCELLED,
             now=now,
             recipients=told_about(caravan),
-            not_before=civil_time(now),
+            not_before=timing.civil_time(now),
             settlement_id=caravan.settlement_id,
             payload=caravan_fields(caravan),
         )
@@ -228,19 +242,6 @@ async def cancel_caravan(session: AsyncSession, caravan: Caravan, now: dt.dateti
 
 
 # ------------------------------------------------------------------ housing
-
-
-async def settlement_for_housing(session: AsyncSession, slug: str) -> Settlement | None:
-    """A settlement with its district and every housing report with deadlines."""
-    query = (
-        select(Settlement)
-        .where(Settlement.slug == slug)
-        .options(
-            selectinload(Settlement.district).selectinload(District.region),
-            selectinload(Settlement.housing).selectinload(HousingReport.deadlines),
-        )
-    )
-    return await session.scalar(query)
 
 
 def admin_figures(settlement: Settlement) -> dict[str, int | None]:
@@ -255,7 +256,7 @@ def housing_deadlines(
     """The deadlines /sethousing stores, by date: the current report's from `as_of` on (new
     figures do not drop them), with the `given` ones over them; a given 0 removes one. Past
     deadlines are not carried into the new report: the older report keeps them as history."""
-    report = current_report(settlement.housing)
+    report = settlement.current_report
     kept = {d.due_by: d.homes for d in report.deadlines if d.due_by >= as_of} if report else {}
     return {day: n for day, n in sorted((kept | given).items()) if given.get(day) != 0}
 
@@ -270,6 +271,7 @@ async def set_housing(
     deadlines: dict[dt.date, int],
     source: str,
     now: dt.datetime,
+    timing: Timing,
 ) -> tuple[dict[str, int | None], dict[str, int | None]]:
     """Record the figures as a report dated `as_of` with exactly `deadlines` (see
     `housing_deadlines`; today's report is replaced, older ones stay as history) and alert
@@ -296,5 +298,5 @@ async def set_housing(
     report.set_deadlines(deadlines)
     await session.flush()
     after = admin_figures(settlement)
-    await outbox.record_housing_change(session, settlement, before, after, now)
+    await outbox.record_housing_change(session, settlement, before, after, now, timing=timing)
     return before, after

@@ -1,11 +1,5 @@
-"""Alembic migrations, run programmatically by `returnbot db upgrade` and `returnbot run`.
-
-Importing Alembic (its DDL support for every dialect, Mako, Pygments) costs a few tenths of a
-second, paid on every start before the first update is answered; yet nearly every start finds
-the schema already at the newest revision. So `upgrade` first compares the `alembic_version`
-table with the head revisions read from the migration files (`head_revisions`, a plain parse
-of their `revision`/`down_revision` lines), and imports and runs Alembic only when they differ.
-"""
+"""Alembic migrations, run programmatically by `returnbot db upgrade` and `returnbot run`;
+Alembic is imported only when the schema is behind the migration files (`head_revisions`)."""
 
 from __future__ import annotations
 

@@ -106,6 +106,13 @@ class Settlement(Names, Base):
         back_populates="settlement", cascade="all, delete-orphan"
     )
 
+    @property
+    def current_report(self) -> HousingReport | None:
+        """The report its card shows: the latest with figures (homes planned or ready), else
+        the latest; None when there is none."""
+        with_figures = [r for r in self.housing if r.homes_total is not None or r.ready]
+        return max(with_figures or self.housing, key=lambda r: r.as_of, default=None)
+
 
 class HousingReport(Base):
     """Housing figures for a settlement as published on `as_of` by `source`."""

@@ -1,12 +1,6 @@
-"""The durable outbox: notices (each told once) and their deliveries (one per recipient).
-
-A notice and all its deliveries are written in one transaction; the notice's unique key
-makes a second attempt (a rescan, a restart, another replica) fail instead of repeating it.
-Deliveries are then claimed in batches by the one delivery loop (`bot.delivery.worker`),
-which composes each message in the recipient's language when it sends it.
-
-Times in these tables are naive UTC (see `bot.domain.clock.utc`); functions take aware moments.
-"""
+"""The durable outbox: notices (each told once, by its unique key) and their deliveries (one
+per recipient), written in one transaction and claimed in batches by the delivery loop
+(`bot.delivery.worker`); see docs/data-layer.md."""
 
 from __future__ import annotations
 
@@ -34,9 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased, selectinload
 
-from bot.domain.clock import REMINDERS, civil_time, local_date, reminders_due, utc
-from bot.domain.housing import current_report
 from db.models import Caravan, Delivery, Notice, Settlement, Subscription, User
+from db.times import Timing, utc, wall_clock
 
 ANNOUNCE = "announce"
 HOUSING = "housing"
@@ -131,12 +124,15 @@ def _caravans() -> Select:
     )
 
 
-async def scan_caravans(db: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
+async def scan_caravans(
+    db: async_sessionmaker[AsyncSession], now: dt.datetime, *, timing: Timing
+) -> int:
     """Announce caravans dated today or later that were never announced, and write the
-    reminders whose moment has come. Returns the number of notices written."""
-    today = local_date(now)
+    reminders whose moment has come (`timing` says when). Returns the number of notices
+    written."""
+    today = timing.local_date(now)
     announced = select(Notice.id).where(Notice.caravan_id == Caravan.id, Notice.kind == ANNOUNCE)
-    horizon = today + dt.timedelta(days=max(REMINDERS.values()))
+    horizon = today + dt.timedelta(days=max(timing.REMINDERS.values()))
     fresh_rows: list[_Caravan] = []
     soon_rows: list[_Caravan] = []
     keys: set[str] = set()
@@ -152,16 +148,18 @@ async def scan_caravans(db: async_sessionmaker[AsyncSession], now: dt.datetime) 
             query = select(Notice.key).where(Notice.caravan_id.in_([c.id for c in soon_rows]))
             keys = set(await session.scalars(query))
     written = 0
+    not_before = timing.civil_time(now)
     for caravan in fresh_rows:
         # reminders already overdue at the announcement are recorded as skipped
-        _send, passed = reminders_due(caravan.date, now)
-        written += await _tell(db, caravan, ANNOUNCE, passed, now)
+        _send, passed = timing.reminders_due(caravan.date, now)
+        written += await _tell(db, caravan, ANNOUNCE, passed, now, not_before)
     for caravan in soon_rows:
-        send, passed = reminders_due(caravan.date, now)
+        send, passed = timing.reminders_due(caravan.date, now)
         missing = [kind for kind in passed if f"{kind}:{caravan.id}" not in keys]
         if missing:
             to_send = send if send in missing else None
-            written += await _tell(db, caravan, to_send, [k for k in missing if k != to_send], now)
+            skip = [k for k in missing if k != to_send]
+            written += await _tell(db, caravan, to_send, skip, now, not_before)
     return written
 
 
@@ -171,9 +169,10 @@ async def _tell(
     send: str | None,
     skip: Iterable[str],
     now: dt.datetime,
+    not_before: dt.datetime,
 ) -> int:
-    """Write the notice `send` with its deliveries and the `skip` ones without, atomically;
-    0 when another scan (or replica) got there first."""
+    """Write the notice `send` (due from `not_before`) with its deliveries and the `skip` ones
+    without, atomically; 0 when another scan (or replica) got there first."""
     recipients = audience(caravan.settlement_id, caravan.district_id)
     try:
         async with db() as session, session.begin():
@@ -184,7 +183,7 @@ async def _tell(
                     kind=send,
                     now=now,
                     recipients=recipients,
-                    not_before=civil_time(now),
+                    not_before=not_before,
                     caravan_id=caravan.id,
                 )
             for kind in skip:
@@ -211,7 +210,7 @@ HOUSING_FIELDS = ("homes_total", "ready", "built", "under_construction")
 def housing_figures(settlement: Settlement) -> dict[str, int | None]:
     """The figures subscribers are alerted about: planned, ready, built, under construction,
     and `due:<YYYY-MM-DD>` per deadline, of the current report."""
-    report = current_report(settlement.housing)
+    report = settlement.current_report
     if report is None:
         return {}
     figures = {name: getattr(report, name) for name in HOUSING_FIELDS}
@@ -234,9 +233,12 @@ async def record_housing_change(
     before: dict[str, int | None],
     after: dict[str, int | None],
     now: dt.datetime,
+    *,
+    timing: Timing,
 ) -> Notice | None:
     """One alert per change set to the settlement's subscribers (settlement, district, all),
-    written in the caller's transaction; None when no figure changed. Does not commit."""
+    due when `timing` allows, written in the caller's transaction; None when no figure
+    changed. Does not commit."""
     changes = figure_changes(before, after)
     if not changes:
         return None
@@ -246,19 +248,13 @@ async def record_housing_change(
         kind=HOUSING,
         now=now,
         recipients=audience(settlement.id, settlement.district_id),
-        not_before=civil_time(now),
+        not_before=timing.civil_time(now),
         settlement_id=settlement.id,
         payload={"changes": [list(change) for change in changes]},
     )
 
 
 # ------------------------------------------------------------------ the delivery loop's side
-
-
-def wall_clock() -> dt.datetime:
-    """Real UTC time (naive), for claim leases: unlike the bot's clock it is never moved by
-    tests, and every worker process on every machine reads the same one."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def lock_rows(query: Select, dialect: str) -> Select:

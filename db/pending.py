@@ -1,19 +1,6 @@
-"""Pending actions: what an admin's ✅ button will do, kept in the database under a random token.
-
-Why the database and not PTB's `user_data`: with several webhook replicas the press can reach
-another process than the preview did, and a restart empties memory. Every replica reads the
-same `pending_actions` table, so the press works wherever it lands.
-
-`take` consumes a token with one conditional DELETE … RETURNING (SQLite ≥ 3.35 and PostgreSQL
-both have it): of two presses racing on two replicas exactly one gets the row back, the other
-gets None. Only the admin who created the action can take it, only before it expires, and only
-as one of the kinds the caller expects (an import token is no admin-edit token). The action
-is consumed before it is applied: a crash in between loses it (the admin sends the command
-again) but can never apply it twice.
-
-Times are naive UTC like every other table; the caller passes `now` (the bot's clock), so
-every replica and the tests agree on when a button expires.
-"""
+"""Pending actions: what an admin's ✅ button will do, kept in the database under a random
+token, so that the press works on whichever replica it reaches and after a restart; `take`
+consumes a token atomically, so of many presses one applies it (see docs/data-layer.md)."""
 
 from __future__ import annotations
 
@@ -27,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import PendingAction
+from db.times import utc
 
 TOKEN_BYTES = 6  # 12 hex digits: the callback data patterns (bot/views/callbacks.py) expect these
 MAX_DATA = 5 * 1024 * 1024  # bytes of an uploaded file kept with an action
@@ -39,13 +27,6 @@ class Taken:
     kind: str
     payload: dict[str, Any]
     data: bytes | None
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC; an aware time is converted, a naive one is taken as UTC already."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 async def put(
@@ -66,7 +47,7 @@ async def put(
     `payload` must be JSON-serialisable (dates as ISO strings)."""
     if data is not None and len(data) > MAX_DATA:
         raise ValueError(f"pending data of {len(data)} bytes exceeds {MAX_DATA}")
-    now = _utc(now)
+    now = utc(now)
     token = secrets.token_hex(TOKEN_BYTES)
     async with db() as session, session.begin():
         await session.execute(delete(PendingAction).where(PendingAction.expires_at <= now))
@@ -112,7 +93,7 @@ async def take(
             PendingAction.token == token,
             PendingAction.user_id == user_id,
             PendingAction.kind.in_(list(kinds)),
-            PendingAction.expires_at > _utc(now),
+            PendingAction.expires_at > utc(now),
         )
         .returning(PendingAction.kind, PendingAction.payload, PendingAction.data)
         .execution_options(synchronize_session=False)
@@ -128,6 +109,6 @@ async def prune(db: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
     """Delete every action that expired by `now`; returns how many."""
     async with db() as session, session.begin():
         result = await session.execute(
-            delete(PendingAction).where(PendingAction.expires_at <= _utc(now))
+            delete(PendingAction).where(PendingAction.expires_at <= utc(now))
         )
     return result.rowcount

@@ -1,7 +1,5 @@
-"""What the operator-facing parts read and write: webhook update dedupe, health, gauges.
-
-Dialect-neutral on purpose: the same statements run on SQLite and PostgreSQL.
-"""
+"""What the running service records and reads about itself: the webhook update ids taken in
+(each handled by one replica), the health ping, and the gauges of `/metrics`."""
 
 from __future__ import annotations
 
@@ -12,13 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models import Delivery, ProcessedUpdate, User
+from db.times import utc
 
 # deliveries not yet sent: what the outbox still has to do
 WAITING = ("pending", "sending")
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 async def ping(engine: AsyncEngine) -> None:
@@ -33,7 +28,7 @@ async def claim_update(
     """Record `update_id` as taken in; False when some replica already took it (the unique
     primary key decides, so two replicas racing on one update cannot both win)."""
     async with db() as session:
-        session.add(ProcessedUpdate(update_id=update_id, received_at=_utc(now)))
+        session.add(ProcessedUpdate(update_id=update_id, received_at=utc(now)))
         try:
             await session.commit()
         except IntegrityError:
@@ -46,7 +41,7 @@ async def prune_updates(db: async_sessionmaker[AsyncSession], before: dt.datetim
     Returns how many were removed."""
     async with db() as session, session.begin():
         result = await session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.received_at < _utc(before))
+            delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utc(before))
         )
     return result.rowcount
 

@@ -1,17 +1,7 @@
-"""The place data in memory: every lookup a user makes is answered from here.
-
-Regions, districts, settlements with their housing reports and deadlines, caravans and
-national totals are a few hundred rows that change a few times a day, and every card
-shows some of them. `load()` reads all of them in one round of queries and returns a
-`PlaceData` of detached ORM objects whose every relationship is loaded, so cards read
-them exactly as they read freshly queried ones, without the database.
-
-`PlaceData.version` is the `data_version` counter the rows were read with (read first, so
-that a change committed during the load makes the copy look older, never newer, than it
-is). Triggers bump the counter whenever a place table changes (migration 0006); `bot.places`
-compares it to decide when to load again. The objects are shared by every handler: read
-them, never change them or add them to a session.
-"""
+"""The place data in memory: every region, district, settlement (with its housing reports,
+deadlines and caravans) and national total, read at once as detached, fully loaded ORM
+objects that handlers read and never change; `data_version` and `generation` tell
+`bot.places` when to load again (see docs/data-layer.md)."""
 
 from __future__ import annotations
 

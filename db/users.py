@@ -1,7 +1,5 @@
-"""Queries the handlers make of the database: users and subscriptions, and a settlement or
-district read fresh for an admin's action. What users look up is answered from the
-in-memory copy (`db.snapshot`, `bot.places`). Each takes a session; none commits unless it
-says so."""
+"""Users and their subscriptions: registration, language, blocking, following places, and
+forgetting a user. Each function takes a session; none commits unless it says so."""
 
 from __future__ import annotations
 
@@ -12,31 +10,10 @@ from sqlalchemy import Table, bindparam, case, delete, false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from db import outbox
-from db.models import (
-    District,
-    HousingReport,
-    Settlement,
-    Subscription,
-    User,
-)
-
-# Many-to-one relations are joined into the main query, and so are a card's housing
-# reports and deadlines (few): a settlement costs two statements (place + housing, then
-# caravans).
-_SETTLEMENT_LOAD = (
-    joinedload(Settlement.district).joinedload(District.region),
-    joinedload(Settlement.housing).joinedload(HousingReport.deadlines),
-    selectinload(Settlement.caravans),
-)
-
-
-async def settlement(session: AsyncSession, slug: str) -> Settlement | None:
-    """A settlement with everything its card shows, read fresh (for an admin's action)."""
-    query = select(Settlement).where(Settlement.slug == slug).options(*_SETTLEMENT_LOAD)
-    return (await session.scalars(query)).unique().first()
+from db.models import Settlement, Subscription, User
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:

@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.domain import clock
 from bot.i18n import Translator, _
 from bot.views import callbacks as cb
 from db import admins
@@ -151,11 +152,12 @@ def error_message(error: datasets.DatasetError, tr: Translator) -> str:
 async def _check(context: BotContext, name: str, data: bytes) -> tuple[datasets.Dataset, diff.Diff]:
     """Parse and validate the whole file (in a thread: XLSX parsing takes a moment), then
     compare it with the database, writing nothing."""
+    from db import dataset as datasets
     from db import diff, tabular
 
     dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
     async with context.db() as session:
-        current = await diff.load_dataset(session)
+        current = await datasets.load_dataset(session)
     return dataset, diff.diff(current, dataset)
 
 
@@ -167,7 +169,7 @@ async def _apply(context: BotContext, actor: int, name: str, data: bytes) -> dat
 
     dataset = await asyncio.to_thread(tabular.parse_bytes, data, name)
     async with context.db() as session, session.begin():
-        report = await datasets.apply_dataset(session, dataset)
+        report = await datasets.apply_dataset(session, dataset, timing=clock)
         admins.audit(
             session,
             actor,

@@ -28,7 +28,7 @@ from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
 from bot.cli import prepare_database
 from bot.config import Settings, load_settings
-from bot.context import BAKU
+from bot.domain.clock import BAKU
 
 PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("PGPORT", "5432"))

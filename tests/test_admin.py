@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from bot.chat.api import FakeBotAPI
-from bot.context import BAKU
+from bot.domain.clock import BAKU
 from bot.i18n import load_translators
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb

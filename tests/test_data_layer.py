@@ -9,7 +9,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from db import snapshot, users
+from bot.domain import clock
+from db import editing, snapshot, users
 from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
@@ -37,7 +38,7 @@ async def test_bundled_dataset_is_loaded_completely(session):
     assert sum(len(r.districts) for r in data.regions) == 15
     assert sum(data.settlement_counts().values()) == 42
     sos = data.settlement("sos")
-    assert sos is not None and await users.settlement(session, "sos") is not None
+    assert sos is not None and await editing.settlement(session, "sos") is not None
     report = sos.housing[-1]
     assert (report.homes_total, report.ready) == (259, 10)
     assert [(d.due_by, d.homes) for d in report.deadlines] == [
@@ -79,14 +80,14 @@ async def test_reimport_reports_changes_precisely(session):
     sos["caravans"][1]["families"] = 21
     sos["caravans"].append({"date": "2026-12-20", "families": 12, "people": 50, "source": "t"})
     sos["housing"][0]["ready"] = 40
-    report = await apply_dataset(session, parse_dataset(data))
+    report = await apply_dataset(session, parse_dataset(data), timing=clock)
     await session.commit()
     assert dict(report) == {
         "caravans changed": 1,
         "caravans added": 1,
         "housing reports changed": 1,
     }
-    fresh = await apply_dataset(session, parse_dataset(data))
+    fresh = await apply_dataset(session, parse_dataset(data), timing=clock)
     assert not fresh
 
 

@@ -16,9 +16,17 @@ from sqlalchemy import select
 from bot.chat.api import FakeBotAPI
 from bot.cli import export_file, import_file, prepare_database
 from bot.config import load_settings
+from bot.domain import clock
 from db import diff, tabular
 from db.admins import recent_audit
-from db.dataset import BUNDLED, DatasetError, apply_dataset, parse_dataset, read_dataset
+from db.dataset import (
+    BUNDLED,
+    DatasetError,
+    apply_dataset,
+    load_dataset,
+    parse_dataset,
+    read_dataset,
+)
 from db.models import Base, Caravan, Settlement
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Chat, Clock, button, serve_bot
@@ -50,7 +58,7 @@ async def stored(url: str) -> Any:
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
-            return await diff.load_dataset(session)
+            return await load_dataset(session)
     finally:
         await engine.dispose()
 
@@ -233,10 +241,10 @@ async def test_diff_predicts_what_apply_does(database_url, bundled):
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            predicted = diff.diff(await diff.load_dataset(session), changed)
-            report = await apply_dataset(session, changed)
+            predicted = diff.diff(await load_dataset(session), changed)
+            report = await apply_dataset(session, changed, timing=clock)
             assert predicted.counts() == report
-            assert not diff.diff(await diff.load_dataset(session), changed)
+            assert not diff.diff(await load_dataset(session), changed)
     finally:
         await engine.dispose()
     assert predicted.summary() == [
@@ -261,7 +269,7 @@ async def test_export_then_import_round_trips_in_every_format(database_url, tmp_
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            await apply_dataset(session, parse_dataset(data))
+            await apply_dataset(session, parse_dataset(data), timing=clock)
     finally:
         await engine.dispose()
     settings = load_settings(DATABASE_URL=database_url)

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
-from db import diff, pending
+from db import pending
+from db.dataset import load_dataset
 from db.models import AuditEntry, Caravan, PendingAction, Settlement
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, button, buttons, run_bot, serve_bot
@@ -102,7 +103,7 @@ async def send_file(bot: RunningBot, user_id: int, name: str, data: bytes) -> di
 async def renamed_hadrut(url: str) -> bytes:
     """The database's dataset as YAML with one settlement renamed: one change to import."""
     async with session_of(url) as session:
-        data = (await diff.load_dataset(session)).model_dump(mode="json")
+        data = (await load_dataset(session)).model_dump(mode="json")
     for settlement in data["settlements"]:
         if settlement["slug"] == "hadrut":
             settlement["name"]["en"] = "Zorbatown"

@@ -10,8 +10,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.context import BAKU
 from bot.domain import geo
+from bot.domain.clock import BAKU
 from bot.i18n import load_translators
 from bot.views import calendar as calendar_file
 from bot.views import poster as qr

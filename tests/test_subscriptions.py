@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
+from bot.domain import clock
 from bot.i18n import load_translators
 from db import outbox
 from db import users as user_store
@@ -234,9 +235,9 @@ async def test_housing_change_alerts_once_per_change_set(clocked_bot):
     sos.housing[-1].ready = 40
     sos.housing[-1].due[0].homes = 70
     async with database(bot) as session:
-        await apply_dataset(session, dataset, now=bot.application.bot_data.clock())
+        await apply_dataset(session, dataset, timing=clock, now=bot.application.bot_data.clock())
         await session.commit()
-        await apply_dataset(session, dataset)  # the same figures again: no alert
+        await apply_dataset(session, dataset, timing=clock)  # the same figures again: no alert
         await session.commit()
     await settle(bot)
 

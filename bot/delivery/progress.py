@@ -18,8 +18,9 @@ from telegram.ext import Application
 
 from bot.context import AppState
 from bot.views import broadcast as texts
-from db import broadcasts, outbox, users
+from db import broadcasts, users
 from db.models import SENDING, Broadcast, Counts
+from db.times import wall_clock
 
 PROGRESS_INTERVAL = 3.0  # seconds between edits of a broadcast's progress message
 
@@ -98,7 +99,7 @@ class BroadcastProgress:
         language = admin.language if admin else self.state.settings.default_language
         tr = self.state.translators[language]
         place = await broadcasts.place_of(session, broadcast.scope)
-        now = outbox.wall_clock()
+        now = wall_clock()
         if final:
             text, markup = texts.final_report(broadcast, place, counts, tr), None
             self._shown.pop(broadcast.id, None)

@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.context import AppState
 from bot.delivery.progress import BroadcastProgress
 from bot.delivery.send import Outcome, Sender
+from bot.domain import clock
 from db import broadcasts, outbox
 
 CONCURRENCY = 20  # sends started and not yet recorded, at most: what a crash may repeat
@@ -73,7 +74,7 @@ class DeliveryWorker:
 
     async def scan(self) -> int:
         """Write notices of new caravans and due reminders; wake the loop if there are any."""
-        written = await outbox.scan_caravans(self.state.db, self.state.clock())
+        written = await outbox.scan_caravans(self.state.db, self.state.clock(), timing=clock)
         if written:
             self.wake()
         return written

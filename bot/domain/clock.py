@@ -1,7 +1,7 @@
-"""When subscribers hear about a caravan: reminder moments and quiet hours, in Asia/Baku.
+"""Baku time, and when subscribers hear about a caravan: reminder moments and quiet hours.
 
-Pure functions; every moment is timezone-aware, except what goes into the database, which is
-naive UTC (`utc`) so that SQLite and PostgreSQL compare it alike.
+Pure functions of timezone-aware moments (`baku_now` reads the real clock). The module is the
+`db.times.Timing` the data layer is given when it writes notices.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ QUIET_UNTIL = dt.time(9, 0)  # … until 09:00, Baku time
 REMINDER_TIME = dt.time(9, 0)
 # notice kind → days before the caravan; the nearer reminder wins when both are overdue
 REMINDERS = {"remind7": 7, "remind1": 1}
+
+
+def baku_now() -> dt.datetime:
+    """The present in Baku (the bot's clock, unless a test gives it another)."""
+    return dt.datetime.now(BAKU)
 
 
 def civil_time(moment: dt.datetime) -> dt.datetime:
@@ -49,8 +54,3 @@ def reminders_due(caravan_date: dt.date, now: dt.datetime) -> tuple[str | None, 
 def local_date(moment: dt.datetime) -> dt.date:
     """The calendar day in Baku."""
     return moment.astimezone(BAKU).date()
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC, the form stored in the database."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)

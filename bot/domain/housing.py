@@ -1,28 +1,13 @@
-"""Housing schedule maths: which report is current, what is ready, what is due by when,
-and a text progress bar."""
+"""Housing schedule maths: what is ready, what is due by when, and a text progress bar."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-
-class Report(Protocol):
-    """What `current_report` reads of a housing report (`db.models.HousingReport`)."""
-
-    @property
-    def as_of(self) -> dt.date: ...
-    @property
-    def homes_total(self) -> int | None: ...
-    @property
-    def ready(self) -> int | None: ...
-
-
-R = TypeVar("R", bound=Report)
 
 
 @dataclass(frozen=True)
@@ -64,14 +49,6 @@ def build_schedule(
     if planned is not None and (ready is not None or milestones):
         unscheduled = max(planned - running, 0)
     return Schedule(planned, ready, tuple(milestones), unscheduled)
-
-
-def current_report(reports: Iterable[R]) -> R | None:
-    """The report a settlement's card shows: the latest with figures (homes planned or
-    ready), else the latest; None when there is none."""
-    reports = list(reports)
-    with_figures = [r for r in reports if r.homes_total is not None or r.ready]
-    return max(with_figures or reports, key=lambda r: r.as_of, default=None)
 
 
 def progress_bar(fraction: float, width: int = 10) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.housing import build_schedule, current_report, progress_bar, split_caravans
+from bot.domain.housing import build_schedule, progress_bar, split_caravans
 from bot.i18n import Translator
 from bot.views import callbacks as cb
 from bot.views.caravans import calendar_button, caravan_caveat, caravan_line
@@ -94,7 +94,7 @@ def settlement_card(settlement: Settlement, tr: Translator, today: dt.date) -> s
     """Everything a family wants to know about one settlement."""
     _ = tr.gettext
     lines = [f"🏘 <b>{escape(settlement.name(tr.lang))}</b>", place_line(settlement, tr), ""]
-    lines += housing_lines(current_report(settlement.housing), tr, today)
+    lines += housing_lines(settlement.current_report, tr, today)
     lines.append("")
     upcoming, past = split_caravans(settlement.caravans, today)
     if past:

@@ -9,9 +9,10 @@ from typing import Any
 from telegram import Update
 
 from bot.context import BotContext
+from bot.domain import clock
 from bot.i18n import _
 from bot.views import admin as admin_cards
-from db import admins, editing, users
+from db import admins, editing
 from handlers.admin.arguments import ArgError, check_counts
 from handlers.admin.replies import actor, usage
 from handlers.common import show
@@ -24,7 +25,7 @@ def _source(update: Update, context: BotContext) -> str:
 
 async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
     async with context.db() as session:
-        settlement = await users.settlement(session, data["slug"])
+        settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
@@ -54,7 +55,7 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
 
 async def _do_set_housing(update: Update, context: BotContext, data: dict[str, Any]) -> None:
     async with context.db() as session:
-        settlement = await editing.settlement_for_housing(session, data["slug"])
+        settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
@@ -67,6 +68,7 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
             deadlines={dt.date.fromisoformat(d): n for d, n in data["deadlines"].items()},
             source=_source(update, context),
             now=context.state.clock(),
+            timing=clock,
         )
         admins.audit(
             session, actor(update), "housing.set", f"housing {settlement.slug}", before, after
@@ -92,7 +94,7 @@ async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, 
             await usage(update, context, "editcaravan", error)
             return
         before = editing.caravan_fields(caravan)
-        await editing.edit_caravan(session, caravan, values, context.state.clock())
+        await editing.edit_caravan(session, caravan, values, context.state.clock(), timing=clock)
         admins.audit(
             session,
             actor(update),
@@ -117,7 +119,7 @@ async def _do_cancel_caravan(update: Update, context: BotContext, data: dict[str
             await show(update, context, context._("There is no caravan #{id}.").format(id=target))
             return
         before = editing.caravan_fields(caravan)
-        await editing.cancel_caravan(session, caravan, context.state.clock())
+        await editing.cancel_caravan(session, caravan, context.state.clock(), timing=clock)
         admins.audit(
             session,
             actor(update),

@@ -11,7 +11,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.views import admin as admin_cards
 from bot.views.common import escape
-from db import editing, users
+from db import editing
 from db.models import Settlement
 from handlers.admin.arguments import ArgError, check_kept_deadlines
 from handlers.admin.pending import Pending, remember
@@ -36,13 +36,13 @@ async def with_settlement(update: Update, context: BotContext, text: str, pendin
         if district is not None:
             async with context.db() as session:
                 for member in district.settlements:
-                    if loaded := await users.settlement(session, member.slug):
+                    if loaded := await editing.settlement(session, member.slug):
                         candidates.append(loaded)
     if not candidates:
         async with context.db() as session:
             for key in found.suggestions:
                 kind, _sep, slug = key.partition(":")
-                if kind == "settlement" and (s := await users.settlement(session, slug)):
+                if kind == "settlement" and (s := await editing.settlement(session, slug)):
                     candidates.append(s)
         message = context._("I could not find a settlement called “{query}”.").format(
             query=escape(text[:100])
@@ -68,10 +68,7 @@ async def preview(update: Update, context: BotContext, pending: Pending) -> None
     action is stored only when its preview is shown."""
     tr, data = context.tr, pending.data
     async with context.db() as session:
-        if pending.kind == "sethousing":
-            settlement = await editing.settlement_for_housing(session, data["slug"])
-        else:
-            settlement = await users.settlement(session, data["slug"])
+        settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
