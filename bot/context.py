@@ -32,7 +32,7 @@ class AppState:
         self.translators: dict[str, Translator]
         self.places: PlaceCache  # place data and search index in memory (bot.places)
         self.registrar: Registrar  # newcomers written in batches (bot.registrar)
-        self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery.worker)
+        self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
         self.metrics: Metrics  # counters and gauges of GET /metrics (bot.metrics)
         self.clock: Callable[[], dt.datetime] = baku_now
         # user id → language, so that an update costs no query once its sender is known

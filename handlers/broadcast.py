@@ -1,6 +1,6 @@
 """/broadcast (admins): preview a message to all users or a place's followers, then send it
 through the outbox; the ✅ and stop buttons, re-checked on the server at every press; /stats.
-Sending itself is `bot.delivery.worker`'s job (docs/handlers.md)."""
+Sending itself is `bot.delivery`'s job (docs/handlers.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Subscriptions: /subscribe, /unsubscribe, /subscriptions, the 🔔 buttons, /forget, and
-noticing when a user blocks the bot. Delivery itself is `bot.delivery.worker`'s job."""
+noticing when a user blocks the bot. Delivery itself is `bot.delivery`'s job."""
 
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ def retry_after(payload: bytes) -> float | None:
 @contextlib.contextmanager
 def paced_by_caller() -> Iterator[None]:
     """Calls made within the block get every 429 back at once: their caller paces itself
-    (`bot.delivery.worker`)."""
+    (`bot.delivery`)."""
     token = _paced_by_caller.set(True)
     try:
         yield
