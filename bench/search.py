@@ -60,9 +60,9 @@ def bundled_entries() -> list[Entry]:
     for kind, items in (("settlement", data.settlements), ("district", data.districts)):
         for item in items:
             names = (item.name.az, item.name.en, item.name.ru, *item.aliases)
-            entries.append(
-                Entry(f"{kind}:{item.slug}", names, 1.0 if kind == "settlement" else 0.9)
-            )
+            weight = 1.0 if kind == "settlement" else 0.9
+            place_kind = item.kind if kind == "settlement" else kind
+            entries.append(Entry(f"{kind}:{item.slug}", names, weight, place_kind))
     return entries
 
 

@@ -92,7 +92,7 @@ class Places:
 def search_index(data: PlaceData) -> SearchIndex:
     """Settlements rank a little above districts of the same name."""
     return SearchIndex(
-        Entry(p.key, p.names, 1.0 if p.key.startswith("settlement:") else 0.9)
+        Entry(p.key, p.names, 1.0 if p.key.startswith("settlement:") else 0.9, p.kind)
         for p in data.places()
     )
 

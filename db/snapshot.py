@@ -34,6 +34,7 @@ class Place:
 
     key: str  # "settlement:<slug>" or "district:<slug>"
     names: tuple[str, ...]
+    kind: str  # a settlement's kind (village, township, city), or "district"
 
 
 @dataclass
@@ -64,7 +65,8 @@ class PlaceData:
         for kind, rows in (("settlement", self.settlements), ("district", self.districts)):
             for row in rows.values():
                 names = (row.name_az, row.name_en, row.name_ru, *row.aliases)
-                found.append(Place(f"{kind}:{row.slug}", names))
+                place_kind = row.kind if kind == "settlement" else kind
+                found.append(Place(f"{kind}:{row.slug}", names, place_kind))
         return found
 
     def places_by_keys(self, keys: Iterable[str]) -> tuple[list[Settlement], list[District]]:

@@ -37,8 +37,10 @@ __all__ = [
 
 LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon.yaml"
 LANGUAGES = ("az", "en", "ru")
-STOP, DISTRICT, SETTLEMENT = "stop", "district", "settlement"  # kinds of entries, with intents
-PLACE_WORDS = frozenset({DISTRICT, SETTLEMENT})
+STOP, DISTRICT, TOWN, VILLAGE = "stop", "district", "town", "village"  # kinds, with intents
+PLACE_WORDS = frozenset({DISTRICT, TOWN, VILLAGE})
+# the settlement kinds (`db.models.Settlement.kind`) a place word stands for
+SETTLEMENT_KINDS = {TOWN: frozenset({"township", "city"}), VILLAGE: frozenset({"village"})}
 STRONG = 2  # weight of a plain cue; "~" cues weigh 1
 
 MAX_TEXT = 1000  # characters of a message looked at

@@ -167,6 +167,7 @@ class Entry:
     key: str
     names: tuple[str, ...]
     weight: float = 1.0
+    kind: str = ""  # what the entry is (a settlement's kind, "district"…), for callers to filter
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,9 @@ class SearchIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
         postings: dict[str, list[_Posting]] = {}
         starts: set[tuple[str, str, bool]] = set()
+        self._kinds: dict[str, str] = {}
         for idx, entry in enumerate(entries):
+            self._kinds[entry.key] = entry.kind
             for name in entry.names:
                 words = normalize(name).split()
                 if not words:
@@ -212,6 +215,10 @@ class SearchIndex:
         ordered = sorted(starts)
         self._prefix_keys: list[str] = [suffix for suffix, _, _ in ordered]
         self._prefix_meta: list[tuple[str, bool]] = [(full, later) for _, full, later in ordered]
+
+    def kind(self, key: str) -> str:
+        """The `Entry.kind` of `key` ("" when unknown)."""
+        return self._kinds.get(key, "")
 
     def search(self, query: str, limit: int = 6) -> list[Match]:
         """Plausible matches for ``query``, best first, one per entry key."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.lexicon import (
+    DISTRICT,
     LANGUAGES,
     PLACE_WORDS,
+    SETTLEMENT_KINDS,
     STRONG,
     Hit,
     Intent,
@@ -81,15 +83,18 @@ def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) ->
         # A place name alone is searched as before, prefixes and typos included; beside words
         # like "kəndinə" or "района", the name's own words.
         name = " ".join(message.written[spans[0].start : spans[0].end]) if spans else text
-        kind = _kind_hint(message, spans[0]) if spans else None
-        places, fuzzy = _resolved(message, index, " ".join(name.split()), kind)
+        places, fuzzy = _resolved(message, index, " ".join(text.split()), None)
+        if name != text and not (len(places) == 1 and places[0].exact):
+            # the name beside a place word, unless the whole is a name ("село Ходжавенд")
+            kind = _kind_hint(message, spans[0]) if spans else None
+            places, fuzzy = _resolved(message, index, " ".join(name.split()), kind)
         if places and not spans:
             message.used = [True] * len(message.words)
     if not places:
         message.read_typos()
         loose = _loose_places(message, index)
         message.use(loose)
-        places, fuzzy = _mentions(message, spans + loose), bool(loose)
+        places, fuzzy = _mentions(message, index, spans + loose), bool(loose)
     scores = _scores(message)
     return Understanding(
         intent=_intent(scores, bool(places)),
@@ -284,7 +289,7 @@ def _loose_span(message: _Message, index: SearchIndex, start: int, end: int) -> 
 
 
 def _kind_hint(message: _Message, span: _Found) -> str | None:
-    """ "district" or "settlement" when a word beside the name says so (the word after first:
+    """ "district", "town" or "village" when a word beside the name says so (the word after first:
     "Xocavənd rayonu", "город Лачин"), or the name is a district adjective."""
     if span.district:
         return "district"
@@ -294,18 +299,24 @@ def _kind_hint(message: _Message, span: _Found) -> str | None:
     return None
 
 
-def _choose_kind(matches: list[Match], kind: str | None) -> list[Match]:
-    """Of a town and its district of the same name, the kind a word asked for."""
-    chosen = [m for m in matches if kind is not None and m.key.startswith(kind + ":")]
-    return chosen or matches
+def _choose_kind(index: SearchIndex, matches: list[Match], kind: str | None) -> list[Match]:
+    """Of places sharing a name (a town, a village, a district), the kind a word asked for:
+    "rayon" the district; "şəhər" a town, "kənd" a village, else any settlement."""
+    if kind is None:
+        return matches
+    if kind == DISTRICT:
+        return [m for m in matches if m.key.startswith("district:")] or matches
+    settlements = [m for m in matches if m.key.startswith("settlement:")]
+    kinds = SETTLEMENT_KINDS.get(kind, frozenset())
+    return [m for m in settlements if index.kind(m.key) in kinds] or settlements or matches
 
 
-def _mentions(message: _Message, spans: list[_Found]) -> list[PlaceMention]:
+def _mentions(message: _Message, index: SearchIndex, spans: list[_Found]) -> list[PlaceMention]:
     mentions = []
     for span in spans:
         words = " ".join(message.written[span.start : span.end])
         penalty = STRIPPED_PENALTY if span.stripped else 0.0
-        for match in _choose_kind(span.matches, _kind_hint(message, span)):
+        for match in _choose_kind(index, span.matches, _kind_hint(message, span)):
             score = round(match.score - penalty, 2)
             mentions.append(PlaceMention(match.key, score, not span.fuzzy, words))
     best: dict[str, PlaceMention] = {}  # one mention per place, best first, earlier of equals
@@ -329,7 +340,7 @@ def _resolved(
     message: _Message, index: SearchIndex, text: str, kind: str | None
 ) -> tuple[list[PlaceMention], bool]:
     best, candidates = index.resolve(text)
-    chosen = _choose_kind([best] if best is not None else candidates, kind)
+    chosen = _choose_kind(index, [best] if best is not None else candidates, kind)
     words = " ".join(message.written)
     mentions = [PlaceMention(m.key, m.score, m.exact, words) for m in chosen]
     return mentions, any(not m.exact for m in chosen)
