@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     listen: str = Field(default="0.0.0.0:8080", alias="LISTEN")
+    stale_after_days: int = Field(default=90, ge=1, alias="STALE_AFTER_DAYS")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

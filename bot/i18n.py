@@ -10,7 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -64,6 +64,11 @@ class Translator:
     def number(self, value: int | float) -> str:
         return _number(self.lang, value)
 
+    def age(self, delta: dt.timedelta) -> str:
+        """`15 ay`, `15 months`, `15 месяцев`: a duration in its largest sensible unit (months
+        from about two months on, years from two years on)."""
+        return _age(self.lang, delta.days)
+
 
 # Babel parses the locale and its patterns on every call (about 50 µs a number); a card shows
 # a dozen dates and numbers, mostly the same few hundred, so the results are kept.
@@ -80,6 +85,13 @@ def _month(lang: str, value: dt.date) -> str:
 @lru_cache(maxsize=8192)
 def _number(lang: str, value: int | float) -> str:
     return format_decimal(value, locale=lang)
+
+
+@lru_cache(maxsize=1024)
+def _age(lang: str, days: int) -> str:
+    delta = dt.timedelta(days=days)
+    text = format_timedelta(delta, granularity="day", threshold=2, locale=lang)
+    return text.replace(NARROW_NBSP, " ")
 
 
 def _load(lang: str, locales_dir: Path) -> Translations:

@@ -5,6 +5,7 @@ objects that handlers read and never change; `data_version` and `generation` tel
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,11 +48,21 @@ class PlaceData:
     settlements: dict[str, Settlement] = field(init=False)
     districts: dict[str, District] = field(init=False)
     caravans: list[Caravan] = field(init=False)
+    dates: list[dt.date] = field(init=False)  # every date a figure is given for, sorted
 
     def __post_init__(self) -> None:
         self.districts = {d.slug: d for r in self.regions for d in r.districts}
         self.settlements = {s.slug: s for d in self.districts.values() for s in d.settlements}
         self.caravans = [c for s in self.settlements.values() for c in s.caravans]
+        reports = [r.as_of for s in self.settlements.values() for r in s.housing]
+        caravans = [c.date for c in self.caravans if c.date is not None]
+        self.dates = sorted({*reports, *caravans, *(t.as_of for t in self.totals)})
+
+    def newest_date(self, today: dt.date) -> dt.date | None:
+        """The newest date of the data up to `today` (a caravan announced for later is not
+        data of a later day)."""
+        index = bisect.bisect_right(self.dates, today)
+        return self.dates[index - 1] if index else None
 
     def settlement(self, slug: str) -> Settlement | None:
         return self.settlements.get(slug)

@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.domain.freshness import Freshness
 from bot.i18n import Translator, pick_language
 from bot.places import Found, Places
 from bot.views import callbacks as cb
@@ -193,22 +194,27 @@ def _not_found(
     return "\n".join(lines), choices_keyboard(settlements, districts, tr)
 
 
+def freshness(context: BotContext) -> Freshness:
+    """Today, and the age after which figures are called old (`STALE_AFTER_DAYS`)."""
+    return Freshness(context.today, context.state.settings.stale_after_days)
+
+
 def settlement_view(
-    places: Places, settlement: Settlement, tr: Translator, today: dt.date
+    places: Places, settlement: Settlement, tr: Translator, fresh: Freshness
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A settlement's card and keyboard, composed once per copy, language and day."""
+    """A settlement's card and keyboard, composed once per copy, language, day and threshold."""
 
     def compose() -> tuple[str, InlineKeyboardMarkup]:
-        return settlement_card(settlement, tr, today), settlement_keyboard(settlement, tr)
+        return settlement_card(settlement, tr, fresh), settlement_keyboard(settlement, tr)
 
     if places.data.settlement(settlement.slug) is settlement:  # (not one of an older copy)
-        return places.view(("settlement", settlement.slug, tr.lang, today), compose)
+        return places.view(("settlement", settlement.slug, tr.lang, fresh), compose)
     return compose()
 
 
 async def show_settlement(update: Update, context: BotContext, settlement: Settlement) -> None:
     places = await context.places()
-    text, markup = settlement_view(places, settlement, context.tr, context.today)
+    text, markup = settlement_view(places, settlement, context.tr, freshness(context))
     await show(update, context, text, markup)
 
 
@@ -291,7 +297,8 @@ def _caravans_view(
     if upcoming and place is not None:  # 📅 only where there is something to add
         prefix = cb.CALENDAR_SETTLEMENT if settlement_slug else cb.CALENDAR_DISTRICT
         rows.insert(0, [calendar_button(prefix, settlement_slug or district_slug, tr)])
-    return caravans_view(caravans, upcoming, place, tr), Keyboard(rows)
+    text = caravans_view(caravans, upcoming, place, tr, data.newest_date(today))
+    return text, Keyboard(rows)
 
 
 async def show_subscription_list(update: Update, context: BotContext) -> None:

@@ -24,7 +24,7 @@ from bot.places import Places
 from bot.views import poster as qr
 from bot.views.common import district_name, kind_label
 from db.models import Settlement
-from handlers.common import place_query, settlement_view
+from handlers.common import freshness, place_query, settlement_view
 
 MAX_RESULTS = 50  # Telegram's limit per answer
 CACHE_SECONDS = 300  # the data changes a few times a week; five minutes keeps answers fresh
@@ -78,7 +78,7 @@ async def matching_settlements(context: BotContext, text: str) -> list[Settlemen
 def result(settlement: Settlement, context: BotContext, places: Places) -> InlineQueryResultArticle:
     """One settlement as an article: the card, and a button that opens it in the bot."""
     tr = context.tr
-    card, _keyboard = settlement_view(places, settlement, tr, context.today)
+    card, _keyboard = settlement_view(places, settlement, tr, freshness(context))
     link = qr.deep_link(context.bot.username, "s", settlement.slug)
     open_button = InlineKeyboardButton("🤖 " + tr.gettext("Open in the bot"), url=link)
     description = f"{kind_label(settlement.kind, tr)} · " + district_name(settlement.district, tr)

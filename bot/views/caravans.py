@@ -70,9 +70,14 @@ def caravan_values_text(values: Mapping[str, Any], tr: Translator) -> str:
 
 
 def caravans_view(
-    caravans: Sequence[Caravan], upcoming: bool, place: str | None, tr: Translator
+    caravans: Sequence[Caravan],
+    upcoming: bool,
+    place: str | None,
+    tr: Translator,
+    newest: dt.date | None,
 ) -> str:
-    """Upcoming caravans soonest first, or else the most recent ones newest first."""
+    """Upcoming caravans soonest first, or else the most recent ones newest first; with none
+    upcoming, it says as of which date (`newest`, the newest date of the data) it knows that."""
     _ = tr.gettext
     if place is None:
         titles = (
@@ -80,13 +85,17 @@ def caravans_view(
             _("No upcoming caravan is scheduled. The most recent ones:"),
             _("No caravan has been reported yet."),
         )
+        unknown = _("No upcoming caravan known as of {date}. The most recent ones:")
     else:
         titles = (
             _("Upcoming caravans: {place}"),
             _("No upcoming caravan is scheduled for {place}. The most recent ones:"),
             _("No caravan to {place} has been reported yet."),
         )
-    title = titles[0 if upcoming else 1 if caravans else 2].format(place=escape(place or ""))
+        unknown = _("No upcoming caravan to {place} known as of {date}. The most recent ones:")
+    choice = 0 if upcoming else 1 if caravans else 2
+    title = titles[choice] if choice != 1 or newest is None else unknown
+    title = title.format(place=escape(place or ""), date=tr.date(newest) if newest else "")
     if not caravans:
         return f"🚌 {title}"
     single_place = len({c.settlement_id for c in caravans}) == 1 and place is not None

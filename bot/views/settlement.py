@@ -4,29 +4,40 @@ with a progress bar and the source, its latest and next caravan; and the card's 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.freshness import Freshness, Staleness
 from bot.domain.housing import build_schedule, progress_bar, split_caravans
+from bot.domain.returns import latest_running_total, returned
 from bot.i18n import Translator
 from bot.views import callbacks as cb
 from bot.views.caravans import calendar_button, caravan_caveat, caravan_line
-from bot.views.common import Keyboard, button, district_name, escape, kind_label, localized
-from db.models import HousingReport, Settlement
+from bot.views.common import (
+    Keyboard,
+    button,
+    district_name,
+    escape,
+    families_people,
+    kind_label,
+    localized,
+)
+from db.models import Caravan, HousingReport, Settlement
 
 
 def _as_of(report: HousingReport, tr: Translator) -> str:
     return tr.month(report.as_of) if report.month_only else tr.date(report.as_of)
 
 
-def housing_lines(report: HousingReport | None, tr: Translator, today: dt.date) -> list[str]:
-    """Homes planned / ready / due by each deadline, a progress bar, and the source."""
+def housing_lines(report: HousingReport | None, tr: Translator, freshness: Freshness) -> list[str]:
+    """Homes planned / ready / due by each deadline, a progress bar, the source, and how old
+    the figures are when they are older than the threshold."""
     _, number = tr.gettext, tr.number
     if report is None:
         return ["🏠 " + _("No published schedule yet.")]
-    schedule = build_schedule(
-        report.homes_total, report.ready, [(d.due_by, d.homes) for d in report.deadlines], today
-    )
+    deadlines = [(d.due_by, d.homes) for d in report.deadlines]
+    schedule = build_schedule(report.homes_total, report.ready, deadlines, freshness.today)
     lines = []
     if schedule.planned is not None:
         lines.append("🏠 " + _("Homes planned: {n}").format(n=f"<b>{number(schedule.planned)}</b>"))
@@ -75,6 +86,73 @@ def housing_lines(report: HousingReport | None, tr: Translator, today: dt.date) 
         )
         + "</i>"
     )
+    if age := age_warning(report.as_of, tr, freshness):
+        lines.append(age)
+    return lines
+
+
+def age_warning(as_of: dt.date, tr: Translator, freshness: Freshness) -> str | None:
+    """`⚠️ These figures are 15 months old and may have changed.` for figures older than the
+    threshold (more strongly past a year); None for fresh ones."""
+    _ = tr.gettext
+    staleness = freshness.staleness(as_of)
+    if staleness is Staleness.FRESH:
+        return None
+    age = tr.age(freshness.age(as_of))
+    if staleness is Staleness.STALE:
+        return "⚠️ " + _("These figures are {age} old and may have changed.").format(age=age)
+    return "⚠️ " + _(
+        "These figures are {age} old: they have probably changed. Check the latest news "
+        "before relying on them."
+    ).format(age=age)
+
+
+def returned_lines(caravans: Sequence[Caravan], tr: Translator, today: dt.date) -> list[str]:
+    """`👪 Returned so far: 85 families, 360 people` (the caravans listed, summed), and the
+    latest running total a source reported; where the two disagree, both, never averaged."""
+    _ = tr.gettext
+    summed = returned(caravans, today)
+    if summed is None or (summed.counted == 0 and summed.unpublished == 0):
+        return []
+    lines = []
+    if summed.counted:
+        figures = families_people(summed.families, summed.people, tr)
+        lines.append(
+            "👪 "
+            + tr.ngettext(
+                "Returned so far: {figures} (the caravan listed here)",
+                "Returned so far: {figures} (the {n} caravans listed here, added up)",
+                summed.counted,
+            ).format(figures=f"<b>{figures}</b>", n=tr.number(summed.counted))
+        )
+    if summed.unpublished:
+        lines.append(
+            ("   " if lines else "👪 ")
+            + tr.ngettext(
+                "{n} caravan without published figures is not counted.",
+                "{n} caravans without published figures are not counted.",
+                summed.unpublished,
+            ).format(n=tr.number(summed.unpublished))
+        )
+    total = latest_running_total(caravans, today)
+    if total is not None:
+        lines.append(
+            "   "
+            + _(
+                "Latest running total a source reported: {figures} ({date}; source: {source})"
+            ).format(
+                figures=families_people(total.families, total.people, tr),
+                date=tr.date(total.date),
+                source=f"<i>{escape(total.source)}</i>",
+            )
+        )
+        if not total.agrees:
+            lines.append(
+                "   ⚠️ "
+                + _(
+                    "The caravans listed up to that date add up to {figures}: sources differ."
+                ).format(figures=families_people(total.caravans_families, None, tr))
+            )
     return lines
 
 
@@ -90,11 +168,12 @@ def place_line(settlement: Settlement, tr: Translator) -> str:
     )
 
 
-def settlement_card(settlement: Settlement, tr: Translator, today: dt.date) -> str:
+def settlement_card(settlement: Settlement, tr: Translator, freshness: Freshness) -> str:
     """Everything a family wants to know about one settlement."""
-    _ = tr.gettext
+    _, today = tr.gettext, freshness.today
     lines = [f"🏘 <b>{escape(settlement.name(tr.lang))}</b>", place_line(settlement, tr), ""]
-    lines += housing_lines(settlement.current_report, tr, today)
+    lines += housing_lines(settlement.current_report, tr, freshness)
+    lines += returned_lines(settlement.caravans, tr, today)
     lines.append("")
     upcoming, past = split_caravans(settlement.caravans, today)
     if past:
