@@ -236,13 +236,14 @@ async def show_regions(update: Update, context: BotContext) -> None:
 
 
 async def show_district(update: Update, context: BotContext, district: District) -> None:
-    places, tr = await context.places(), context.tr
+    places, tr, today = await context.places(), context.tr, context.today
     if places.data.district(district.slug) is district:  # (not one of an older copy)
         text, markup = places.view(
-            ("district", district.slug, tr.lang), lambda: district_view(district, tr)
+            ("district", district.slug, tr.lang, today),
+            lambda: district_view(district, tr, today),
         )
     else:
-        text, markup = district_view(district, tr)
+        text, markup = district_view(district, tr, today)
     await show(update, context, text, markup)
 
 

@@ -18,10 +18,12 @@ from bot.context import BotContext
 from bot.i18n import _, pick_language
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
+from bot.views.about import about_text
 from bot.views.menu import language_keyboard, main_menu, total_line
 from db import users
 from db.session import is_unavailable
 from handlers.common import (
+    freshness,
     is_admin,
     show,
     show_caravans_for,
@@ -48,6 +50,7 @@ COMMANDS = [
     ("forget", _("Delete everything stored about you")),
     ("language", _("Change the language")),
     ("help", _("What this bot can do")),
+    ("about", _("Where the figures come from, and how current they are")),
 ]
 
 
@@ -150,6 +153,17 @@ async def show_help(update: Update, context: BotContext) -> None:
     await show(update, context, "\n".join(lines), main_menu(context.tr))
 
 
+async def show_about(update: Update, context: BotContext) -> None:
+    """What the bot is, where its figures come from, how current they are, the totals."""
+    places, tr, fresh = await context.places(), context.tr, freshness(context)
+    data = places.data
+    text = places.view(
+        ("about", tr.lang, fresh),
+        lambda: about_text(data.regions, data.totals, data.newest_date(fresh.today), tr, fresh),
+    )
+    await show(update, context, text, main_menu(tr))
+
+
 async def ask_language(update: Update, context: BotContext) -> None:
     """Offer the three languages, each in its own name."""
     text = "🌐 " + context._("Choose your language:")
@@ -189,7 +203,8 @@ async def open_menu(update: Update, context: BotContext) -> None:
 
 HANDLERS: list[BaseHandler] = [
     CommandHandler("start", start),
-    CommandHandler(["help", "about"], show_help),
+    CommandHandler("help", show_help),
+    CommandHandler("about", show_about),
     CommandHandler("language", ask_language),
     CallbackQueryHandler(choose_language, pattern=cb.pattern(cb.LANGUAGE)),
     CallbackQueryHandler(open_menu, pattern=cb.pattern(cb.MENU)),

@@ -54,8 +54,15 @@ def button_rows(
 
 
 def localized(note: dict[str, str] | None, tr: Translator) -> str | None:
-    """A note of the dataset in the reader's language, else in English."""
-    return note.get(tr.lang) or note.get("en") if note else None
+    """A note of the dataset in the reader's language; a note not translated into it yet is
+    only mentioned, in that language (a note in another language is not shown)."""
+    if not note:
+        return None
+    if text := note.get(tr.lang):
+        return text
+    if any(note.values()):
+        return tr.gettext("The source adds a remark not yet translated into this language.")
+    return None
 
 
 def kind_label(kind: str, tr: Translator) -> str:

@@ -3,13 +3,23 @@ buttons to choose from when a search matches several places."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.returns import returned
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views.common import Keyboard, button, button_rows, district_name, escape, localized
+from bot.views.common import (
+    Keyboard,
+    button,
+    button_rows,
+    district_name,
+    escape,
+    families_people,
+    localized,
+)
 from db.models import District, Region, Settlement
 
 
@@ -30,7 +40,9 @@ def regions_view(
     return "\n".join(lines), Keyboard(rows)
 
 
-def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def district_view(
+    district: District, tr: Translator, today: dt.date
+) -> tuple[str, InlineKeyboardMarkup]:
     """A district's settlements as buttons, plus caravans, subscribe and back."""
     _ = tr.gettext
     title = escape(district_name(district, tr))
@@ -38,6 +50,7 @@ def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboa
     note = localized(district.note, tr)
     if note:
         lines.append(f"<i>{escape(note)}</i>")
+    lines += district_returned_lines(district, tr, today)
     if district.settlements:
         lines.append(_("Choose a settlement:"))
     else:
@@ -54,6 +67,16 @@ def district_view(district: District, tr: Translator) -> tuple[str, InlineKeyboa
     )
     rows.append([button("⬅️ " + _("All districts"), cb.REGIONS)])
     return "\n".join(lines), Keyboard(rows)
+
+
+def district_returned_lines(district: District, tr: Translator, today: dt.date) -> list[str]:
+    """`👪 Returned so far: 423 families, 1,758 people (the caravans listed, added up)`."""
+    summed = returned([c for s in district.settlements for c in s.caravans], today)
+    if summed is None or not summed.counted:
+        return []
+    figures = families_people(summed.families, summed.people, tr)
+    text = tr.gettext("Returned so far: {figures} (the caravans listed here, added up)")
+    return ["👪 " + text.format(figures=f"<b>{figures}</b>")]
 
 
 def choices_keyboard(
