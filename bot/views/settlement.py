@@ -120,7 +120,7 @@ def returned_lines(caravans: Sequence[Caravan], tr: Translator, today: dt.date) 
         lines.append(
             "👪 "
             + tr.ngettext(
-                "Returned so far: {figures} (the caravan listed here)",
+                "Returned so far: {figures} ({n} caravan listed here)",
                 "Returned so far: {figures} (the {n} caravans listed here, added up)",
                 summed.counted,
             ).format(figures=f"<b>{figures}</b>", n=tr.number(summed.counted))
