@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.domain.understanding import Intent, Understanding, understand
+from bot.i18n import pick_language
 from bot.places import Found, Places
 from bot.views import callbacks as cb
 from bot.views import conversation as says
@@ -65,11 +66,17 @@ async def follow_language(update: Update, context: BotContext, language: str | N
 
 
 async def picked_language(update: Update, context: BotContext) -> bool:
-    """Whether the user picked their language with /language (asked only of messages
-    written in another language than theirs)."""
-    async with context.db() as session:
-        stored = await users.get_user(session, update.effective_user.id)
-    return stored is not None and stored.language_chosen
+    """Whether the user picked their language with /language: a language other than
+    Telegram's says so; else the database, asked once per user (`AppState.picked`)."""
+    user, state = update.effective_user, context.state
+    if context.language != pick_language(None, user.language_code, state.settings.default_language):
+        return True
+    picked = state.picked.get(user.id)
+    if picked is None:
+        async with context.db() as session:
+            stored = await users.get_user(session, user.id)
+        picked = state.picked[user.id] = stored is not None and stored.language_chosen
+    return picked
 
 
 # --- the answers, one per intent ---------------------------------------------------------------

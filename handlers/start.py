@@ -127,6 +127,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     async with context.db() as session:
         await users.choose_language(session, update.effective_user.id, chat.id, language)
     context.state.languages[update.effective_user.id] = language
+    context.state.picked[update.effective_user.id] = True
     context.language = language
     await query.answer()
     text = "✅ " + context._("Language: English. Type a settlement's name or choose below.")

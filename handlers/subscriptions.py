@@ -137,6 +137,7 @@ async def forget(update: Update, context: BotContext) -> None:
     async with context.db() as session:
         await users.forget_user(session, user_id)
     context.state.languages.pop(user_id, None)
+    context.state.picked.pop(user_id, None)
     text = "🗑 " + context._(
         "Done: I deleted everything I stored about you. Write to me any time to start again."
     )
