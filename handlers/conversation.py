@@ -104,25 +104,19 @@ async def answer_homes(update: Update, context: BotContext, heard: Understanding
 
 
 async def answer_caravans(update: Update, context: BotContext, heard: Understanding) -> None:
-    """The place's caravans (a town and its district of one name: the district's); without
-    a place, the user's only subscribed place's, else all."""
-    found = (await context.places()).named(heard.places, whole_district=True)
-    if heard.places and only(found) is None:
-        await ask_which(update, context, found, CARAVANS)
-        return
-    place = only(found) if heard.places else await subscribed_place(update, context)
-    note = did_you_mean(heard, place, context) if place is not None else None
-    await show_caravans_for(update, context, *slugs(place), note)
+    """The place's caravans; without a place, the user's only subscribed place's, else all."""
+    asked, place = await place_meant(update, context, heard, CARAVANS)
+    if not asked:
+        note = did_you_mean(heard, place, context) if place is not None else None
+        await show_caravans_for(update, context, *slugs(place), note)
 
 
 async def answer_calendar(update: Update, context: BotContext, heard: Understanding) -> None:
     """The place's calendar file (or why there is none); without a place, the user's only
     subscribed place's, else the question which."""
-    found = (await context.places()).named(heard.places, whole_district=True)
-    if heard.places and only(found) is None:
-        await ask_which(update, context, found, CALENDAR)
+    asked, place = await place_meant(update, context, heard, CALENDAR)
+    if asked:
         return
-    place = only(found) if heard.places else await subscribed_place(update, context)
     if place is None:
         await show_regions(update, context, says.ask_place_text(context.tr))
     elif isinstance(place, Settlement):
@@ -207,7 +201,24 @@ def slugs(place: Place | None) -> tuple[str | None, str | None]:
     """(settlement slug, district slug) for `show_caravans_for`."""
     if isinstance(place, Settlement):
         return place.slug, None
-    return None, place.slug if place is not None else None
+    if isinstance(place, District):
+        return None, place.slug
+    return None, None
+
+
+async def place_meant(
+    update: Update, context: BotContext, heard: Understanding, action: tuple[str, str, str]
+) -> tuple[bool, Place | None]:
+    """(asked?, the place) for a question about caravans: the one place named (a town and
+    its district of one name: the district, whose caravans are the town's too), else the
+    question which (asked); none named: the user's only subscribed place, if any."""
+    if not heard.places:
+        return False, await subscribed_place(update, context)
+    found = (await context.places()).named(heard.places, whole_district=True)
+    place = only(found)
+    if place is None:
+        await ask_which(update, context, found, action)
+    return place is None, place
 
 
 async def show_place(
@@ -220,7 +231,7 @@ async def show_place(
 
 
 def did_you_mean(heard: Understanding, place: Place, context: BotContext) -> str | None:
-    """ "Showing Şuşakənd — did you mean something else?" when the name was matched loosely."""
+    """The line "Showing Şuşakənd — did you mean something else?", for a loose match."""
     if not heard.fuzzy:
         return None
     tr = context.tr
