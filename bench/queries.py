@@ -2,8 +2,9 @@
 
 A lean fake Bot API (`bench.fake_server`, its own process) hands out N updates through
 `getUpdates` — `/schedule <place>`, plain-text searches in Azerbaijani, English and Russian
-spelling (some with typos, some unknown), `/caravans [district]` and button presses — from U
-users in three languages, at most `--window` unanswered at a time. `returnbot run` (a real
+spelling (some with typos, some unknown), sentences as people write them (the messages of
+tests/data/understanding.yaml), `/caravans [district]` and button presses — from U users in
+three languages, at most `--window` unanswered at a time. `returnbot run` (a real
 process, SQLite file already migrated) answers them; then the baseline, `bench.echo_bot`,
 answers the same updates, and then the echo bot once more on returnbot's Bot API transport
 (aiohttp instead of PTB's default httpx). The goal is against the bare echo bot; the second
@@ -43,8 +44,8 @@ from bench.common import (
 )
 
 LANGUAGES = ("az", "en", "ru")
-KINDS = ("schedule", "search", "caravans", "callback")
-WEIGHTS = (30, 30, 15, 25)
+KINDS = ("schedule", "search", "sentence", "caravans", "callback")
+WEIGHTS = (25, 25, 15, 15, 20)
 FIRST_USER = 500_000
 GOAL = 0.9
 
@@ -54,6 +55,12 @@ def _places() -> tuple[list[Any], list[Any]]:
 
     data = dataset.read_dataset(dataset.BUNDLED)
     return data.settlements, data.districts
+
+
+def _sentences() -> list[str]:
+    from bench.understanding import messages
+
+    return messages()
 
 
 def _typo(name: str, rng: random.Random) -> str:
@@ -67,6 +74,7 @@ def make_updates(count: int, users: int, seed: int = 7) -> tuple[list[dict], lis
     """`count` updates, users taking turns (so one user's updates are spread out)."""
     rng = random.Random(seed)
     settlements, districts = _places()
+    sentences = _sentences()
     now = int(time.time())
     updates, kinds = [], []
     for n in range(count):
@@ -94,6 +102,8 @@ def make_updates(count: int, users: int, seed: int = 7) -> tuple[list[dict], lis
             continue
         if kind == "schedule":
             text = f"/schedule {getattr(settlement.name, language)}"
+        elif kind == "sentence":
+            text = rng.choice(sentences)
         elif kind == "caravans":
             text = "/caravans"
             if rng.random() < 0.5:

@@ -37,6 +37,9 @@ class AppState:
         self.clock: Callable[[], dt.datetime] = baku_now
         # user id → language, so that an update costs no query once its sender is known
         self.languages: LRUCache[int, str] = LRUCache(maxsize=100_000)
+        # user id → picked their language with /language, as far as this process has asked
+        # (handlers.conversation, to answer a message in its own language otherwise)
+        self.picked: LRUCache[int, bool] = LRUCache(maxsize=100_000)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppState]):

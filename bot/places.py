@@ -1,5 +1,5 @@
-"""The place data, its search index and what a typed name finds (`Places.find`), kept
-current for every handler.
+"""The place data, its search index and what a typed name finds (`Places.find`) or a
+message names (`Places.named`), kept current for every handler.
 
 Lookups read an in-memory copy (`db.snapshot.PlaceData`) instead of the database. The copy
 is trusted for `MAX_AGE` seconds; after that, the next lookup starts a check in the
@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.search import Entry, SearchIndex
+from bot.domain.understanding import PlaceMention
 from db import snapshot
 from db.models import District, Settlement
 from db.snapshot import PlaceData
@@ -87,6 +88,27 @@ class Places:
         settlements, districts = self.data.places_by_keys(m.key for m in candidates)
         suggestions = [] if candidates else [m.key for m in self.search.suggest(text)]
         return Found(settlements=settlements, districts=districts, suggestions=suggestions)
+
+    def named(self, mentions: Sequence[PlaceMention], *, whole_district: bool = False) -> Found:
+        """The places a message names (`bot.domain.understanding`): one, or the candidates. A
+        district named beside one of its settlements is left out (the settlement is meant);
+        with `whole_district`, a district named in the same words as settlements of it (a
+        town and its district of the same name) stands for them (its caravans are theirs)."""
+        spans = {m.key: m.span for m in mentions}
+        settlements, districts = self.data.places_by_keys(spans)
+        kept = []
+        for district in districts:
+            inside = [s for s in settlements if s.district_id == district.id]
+            words = spans[f"district:{district.slug}"]
+            alike = [s for s in inside if spans[f"settlement:{s.slug}"] == words]
+            if len(alike) < len(inside):
+                continue  # "Sos, Xocavənd rayonu": Sos
+            if alike and whole_district:
+                settlements = [s for s in settlements if s not in alike]
+            kept.append(district)
+        if len(settlements) + len(kept) == 1:
+            return Found(settlement=next(iter(settlements), None), district=next(iter(kept), None))
+        return Found(settlements=settlements, districts=kept)
 
 
 def search_index(data: PlaceData) -> SearchIndex:

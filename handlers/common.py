@@ -1,6 +1,6 @@
 """What the features share: replying in place, telling a user something went wrong, the
 admin check, finding and showing places, and the screens several features open (a place's
-caravans, the user's subscriptions)."""
+caravans and calendar file, help, subscribing, the user's subscriptions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -16,10 +16,14 @@ from bot.context import BotContext
 from bot.domain.freshness import Freshness
 from bot.i18n import Translator, pick_language
 from bot.places import Found, Places
+from bot.views import admin as admin_cards
+from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
+from bot.views import poster as qr
 from bot.views.caravans import calendar_button, caravans_view
-from bot.views.common import Keyboard
+from bot.views.common import Keyboard, district_name, place_name
 from bot.views.districts import choices_keyboard, district_view, regions_view
+from bot.views.menu import main_menu, total_line
 from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from bot.views.subscriptions import subscriptions_view
@@ -30,6 +34,8 @@ from db.snapshot import PlaceData
 
 MAX_QUERY = 200  # longer text is not a place name; searching it only costs time
 CARAVAN_LIMIT = 12  # caravans in one list
+MAX_EVENTS = 200  # caravans in one calendar file: far more than any place has; bounds the file
+ALERT_LIMIT = 200  # characters Telegram allows in a callback query's alert
 # `/subscribe all` in any of the three languages
 ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
 
@@ -138,7 +144,12 @@ def place_query(text: str) -> str:
 async def search(update: Update, context: BotContext, text: str) -> None:
     """Show the place `text` names, or the candidates, or suggestions."""
     text = place_query(text)
-    found = (await context.places()).find(text)
+    await show_found(update, context, text, (await context.places()).find(text))
+
+
+async def show_found(update: Update, context: BotContext, text: str, found: Found) -> None:
+    """The one place found (its card, or the district's settlements), else the outcome of
+    searching `text` (`show_search_outcome`)."""
     if found.settlement is not None:
         await show_settlement(update, context, found.settlement)
     elif found.district is not None:
@@ -212,10 +223,18 @@ def settlement_view(
     return compose()
 
 
-async def show_settlement(update: Update, context: BotContext, settlement: Settlement) -> None:
+async def show_settlement(
+    update: Update, context: BotContext, settlement: Settlement, note: str | None = None
+) -> None:
+    """The settlement's card (under `note`, a line such as "did you mean something else?")."""
     places = await context.places()
     text, markup = settlement_view(places, settlement, context.tr, freshness(context))
-    await show(update, context, text, markup)
+    await show(update, context, noted(note, text), markup)
+
+
+def noted(note: str | None, text: str) -> str:
+    """`text` under `note`, when there is one."""
+    return text if note is None else f"{note}\n\n{text}"
 
 
 async def show_settlement_by_slug(update: Update, context: BotContext, slug: str) -> None:
@@ -226,16 +245,20 @@ async def show_settlement_by_slug(update: Update, context: BotContext, slug: str
     await show_settlement(update, context, settlement)
 
 
-async def show_regions(update: Update, context: BotContext) -> None:
+async def show_regions(update: Update, context: BotContext, note: str | None = None) -> None:
+    """The districts by region (under `note`, a question such as "which settlement?")."""
     places, tr = await context.places(), context.tr
     data = places.data
     text, markup = places.view(
         ("regions", tr.lang), lambda: regions_view(data.regions, data.settlement_counts(), tr)
     )
-    await show(update, context, text, markup)
+    await show(update, context, noted(note, text), markup)
 
 
-async def show_district(update: Update, context: BotContext, district: District) -> None:
+async def show_district(
+    update: Update, context: BotContext, district: District, note: str | None = None
+) -> None:
+    """The district's settlements, caravans and 🔔 (under `note`, as `show_settlement`)."""
     places, tr, today = await context.places(), context.tr, context.today
     if places.data.district(district.slug) is district:  # (not one of an older copy)
         text, markup = places.view(
@@ -244,7 +267,7 @@ async def show_district(update: Update, context: BotContext, district: District)
         )
     else:
         text, markup = district_view(district, tr, today)
-    await show(update, context, text, markup)
+    await show(update, context, noted(note, text), markup)
 
 
 async def show_district_by_slug(update: Update, context: BotContext, slug: str) -> None:
@@ -258,17 +281,57 @@ async def show_district_by_slug(update: Update, context: BotContext, slug: str) 
 # ------------------------------------------------------------------ screens of several features
 
 
+async def show_help(update: Update, context: BotContext) -> None:
+    """The commands, and the latest national total with its source."""
+    _ = context._
+    lines = [
+        "❓ <b>" + _("How to use this bot") + "</b>",
+        "",
+        _("Type a settlement's name in any spelling to see its housing figures and caravans."),
+        "",
+        "/schedule &lt;" + _("settlement") + "&gt; — " + _("housing and caravans of a settlement"),
+        "/settlements — " + _("browse districts and settlements"),
+        "/caravans [" + _("place") + "] — " + _("upcoming or recent caravans"),
+        "/calendar &lt;" + _("place") + "&gt; — " + _("upcoming caravans as a calendar file"),
+        "/near — " + _("settlements near you (share your location)"),
+        "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
+        "/subscriptions — " + _("your subscriptions"),
+        "/forget — " + _("delete everything stored about you"),
+        "/language — " + _("change the language"),
+        "/start — " + _("main menu"),
+        "",
+        _("In any chat, type {bot} and a place's name to share its card there.").format(
+            bot=f"@{context.bot.username}"
+        ),
+        "",
+        _(
+            "Figures come from public news reports and official statements; each shows its "
+            "source and date."
+        ),
+    ]
+    total = (await context.places()).data.latest_total()
+    if total is not None:
+        lines += ["", "📊 " + total_line(total, context.tr)]
+    if update.effective_user and await is_admin(context, update.effective_user.id):
+        lines += ["", *admin_cards.admin_help(context.tr)]
+    await show(update, context, "\n".join(lines), main_menu(context.tr))
+
+
 async def show_caravans_for(
-    update: Update, context: BotContext, settlement_slug: str | None, district_slug: str | None
+    update: Update,
+    context: BotContext,
+    settlement_slug: str | None,
+    district_slug: str | None,
+    note: str | None = None,
 ) -> None:
-    """The caravans of one settlement, one district, or everywhere."""
+    """The caravans of one settlement, one district, or everywhere (under `note`)."""
     tr, today = context.tr, context.today
     places = await context.places()
     text, markup = places.view(
         ("caravans", settlement_slug, district_slug, tr.lang, today),
         lambda: _caravans_view(places.data, settlement_slug, district_slug, tr, today),
     )
-    await show(update, context, text, markup)
+    await show(update, context, noted(note, text), markup)
 
 
 def _caravans_view(
@@ -308,3 +371,118 @@ async def show_subscription_list(update: Update, context: BotContext) -> None:
         subscriptions = await users.subscriptions(session, update.effective_user.id)
     text, markup = subscriptions_view(subscriptions, context.tr)
     await show(update, context, text, markup)
+
+
+async def send_calendar(update: Update, context: BotContext, prefix: str, slug: str) -> None:
+    """The .ics document, or, when nothing is upcoming, an honest answer instead of a file."""
+    tr, query = context.tr, update.callback_query
+    is_settlement = prefix == cb.CALENDAR_SETTLEMENT
+    data = (await context.places()).data
+    place = data.settlement(slug) if is_settlement else data.district(slug)
+    upcoming, caravans = data.upcoming_or_recent_caravans(
+        context.today,
+        limit=MAX_EVENTS,
+        settlement_slug=slug if is_settlement else None,
+        district_slug=None if is_settlement else slug,
+    )
+    if place is None:
+        await _alert_or_say(update, context, context._("This place is no longer in the list."))
+        return
+    name = place_name(place, tr) if is_settlement else district_name(place, tr)
+    if not upcoming:
+        message = context._(
+            "No upcoming caravan to {place} has been announced yet, so there is nothing to "
+            "add to a calendar. Subscribe with 🔔 to hear when one is."
+        ).format(place=name)
+        await _alert_or_say(update, context, message)
+        return
+    if query is not None:
+        await query.answer()
+    link = qr.deep_link(context.bot.username, "s" if is_settlement else "d", slug)
+    data = calendar_file.caravans_calendar(
+        caravans,
+        tr,
+        name=context._("Caravans: {place}").format(place=name),
+        now=context.state.clock(),
+        link=link,
+    )
+    caption = "📅 " + tr.ngettext(
+        "{n} upcoming caravan to {place}. Open the file to add it to your calendar.",
+        "{n} upcoming caravans to {place}. Open the file to add them to your calendar.",
+        len(caravans),
+    ).format(n=tr.number(len(caravans)), place=escape(name))
+    await update.effective_chat.send_document(
+        InputFile(data, filename=calendar_file.file_name(slug)),  # .ics → text/calendar
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def _alert_or_say(update: Update, context: BotContext, text: str) -> None:
+    """An alert for a button press (a message when too long for one), else a reply."""
+    query = update.callback_query
+    if query is not None and len(text) <= ALERT_LIMIT:
+        await query.answer(text, show_alert=True)
+        return
+    if query is not None:
+        await query.answer()
+    await update.effective_chat.send_message(text)
+
+
+def place_arguments(place: Settlement | District | None) -> dict[str, int]:
+    """`db.users.subscribe`'s place arguments: a settlement, a district, or (None) all."""
+    if isinstance(place, Settlement):
+        return {"settlement_id": place.id}
+    if isinstance(place, District):
+        return {"district_id": place.id}
+    return {}
+
+
+def followed_name(place: Settlement | District | None, tr: Translator) -> str:
+    """What a subscription to `place` follows, in the reader's language (plain text)."""
+    if isinstance(place, Settlement):
+        return place_name(place, tr)
+    if isinstance(place, District):
+        return district_name(place, tr)
+    return tr.gettext("all settlements")
+
+
+async def subscribe_to(
+    context: BotContext, user_id: int, place: Settlement | District | None
+) -> tuple[bool, str]:
+    """Subscribe; (new?, the place's name in the reader's language)."""
+    async with context.db() as session:
+        new = await users.subscribe(session, user_id, context.tr.lang, **place_arguments(place))
+    return new, followed_name(place, context.tr)
+
+
+async def confirm_subscription(
+    update: Update, context: BotContext, place: Settlement | District | None
+) -> None:
+    """Subscribe the user to `place` (None: everything) and say what they will get; asking
+    again only says they already are."""
+    _ = context._
+    new, name = await subscribe_to(context, update.effective_user.id, place)
+    if new:
+        text = "🔔 " + _(
+            "Subscribed to {place}. You will get new caravans, reminders 7 days and 1 day "
+            "before, and changes in housing figures."
+        ).format(place=escape(name))
+    else:
+        text = "🔔 " + _("You are already subscribed to {place}.").format(place=escape(name))
+    await show(update, context, text)
+
+
+async def cancel_subscription(
+    update: Update, context: BotContext, place: Settlement | District
+) -> None:
+    """Unsubscribe the user from `place` and say so (or that they were not subscribed)."""
+    async with context.db() as session:
+        cancelled = await users.unsubscribe(
+            session, update.effective_user.id, **place_arguments(place)
+        )
+    name = escape(followed_name(place, context.tr))
+    text = context._("Unsubscribed from {place}.").format(place=name)
+    if not cancelled:
+        text = context._("You are not subscribed to {place}.").format(place=name)
+    await show(update, context, "🔕 " + text)

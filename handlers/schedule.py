@@ -1,9 +1,9 @@
-"""A settlement's card: /schedule <name>, any plain text, and its buttons."""
+"""A settlement's card: /schedule <name> and its buttons (plain text: `handlers.conversation`)."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.views import callbacks as cb
@@ -23,11 +23,6 @@ async def schedule(update: Update, context: BotContext) -> None:
         await show(update, context, message, choices_keyboard([], [], context.tr))
         return
     await search(update, context, text)
-
-
-async def search_text(update: Update, context: BotContext) -> None:
-    """Any plain text is a settlement search."""
-    await search(update, context, update.effective_message.text)
 
 
 async def open_settlement(update: Update, context: BotContext) -> None:
@@ -58,5 +53,4 @@ HANDLERS: list[BaseHandler] = [
     CommandHandler("schedule", schedule),
     CallbackQueryHandler(open_settlement, pattern=cb.pattern(cb.SETTLEMENT)),
     CallbackQueryHandler(send_location, pattern=cb.pattern(cb.LOCATION)),
-    MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, search_text),
 ]

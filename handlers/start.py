@@ -16,18 +16,17 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import _, pick_language
-from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
 from bot.views.about import about_text
-from bot.views.menu import language_keyboard, main_menu, total_line
+from bot.views.menu import language_keyboard, main_menu
 from db import users
 from db.session import is_unavailable
 from handlers.common import (
     freshness,
-    is_admin,
     show,
     show_caravans_for,
     show_district_by_slug,
+    show_help,
     show_regions,
     show_settlement_by_slug,
     show_subscription_list,
@@ -117,42 +116,6 @@ async def start(update: Update, context: BotContext) -> None:
     )
 
 
-async def show_help(update: Update, context: BotContext) -> None:
-    """The commands, and the latest national total with its source."""
-    _ = context._
-    lines = [
-        "❓ <b>" + _("How to use this bot") + "</b>",
-        "",
-        _("Type a settlement's name in any spelling to see its housing figures and caravans."),
-        "",
-        "/schedule &lt;" + _("settlement") + "&gt; — " + _("housing and caravans of a settlement"),
-        "/settlements — " + _("browse districts and settlements"),
-        "/caravans [" + _("place") + "] — " + _("upcoming or recent caravans"),
-        "/calendar &lt;" + _("place") + "&gt; — " + _("upcoming caravans as a calendar file"),
-        "/near — " + _("settlements near you (share your location)"),
-        "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
-        "/subscriptions — " + _("your subscriptions"),
-        "/forget — " + _("delete everything stored about you"),
-        "/language — " + _("change the language"),
-        "/start — " + _("main menu"),
-        "",
-        _("In any chat, type {bot} and a place's name to share its card there.").format(
-            bot=f"@{context.bot.username}"
-        ),
-        "",
-        _(
-            "Figures come from public news reports and official statements; each shows its "
-            "source and date."
-        ),
-    ]
-    total = (await context.places()).data.latest_total()
-    if total is not None:
-        lines += ["", "📊 " + total_line(total, context.tr)]
-    if update.effective_user and await is_admin(context, update.effective_user.id):
-        lines += ["", *admin_cards.admin_help(context.tr)]
-    await show(update, context, "\n".join(lines), main_menu(context.tr))
-
-
 async def show_about(update: Update, context: BotContext) -> None:
     """What the bot is, where its figures come from, how current they are, the totals."""
     places, tr, fresh = await context.places(), context.tr, freshness(context)
@@ -178,6 +141,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     async with context.db() as session:
         await users.choose_language(session, update.effective_user.id, chat.id, language)
     context.state.languages[update.effective_user.id] = language
+    context.state.picked[update.effective_user.id] = True
     context.language = language
     await query.answer()
     text = "✅ " + context._("Language: English. Type a settlement's name or choose below.")

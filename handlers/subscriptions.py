@@ -3,44 +3,27 @@ noticing when a user blocks the bot. Delivery itself is `bot.delivery`'s job."""
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.places import Found
 from bot.views import callbacks as cb
-from bot.views.common import district_name, place_name
 from bot.views.subscriptions import forget_keyboard, subscribe_choices_keyboard
 from db import users
-from db.models import District, Settlement
 from handlers.common import (
     ALL_WORDS,
+    cancel_subscription,
+    confirm_subscription,
     place_query,
     show,
     show_search_outcome,
     show_subscription_list,
+    subscribe_to,
     which_one,
 )
 
 LEFT = frozenset({ChatMember.BANNED, ChatMember.LEFT})
-
-
-def _place_arguments(place: Settlement | District | None) -> dict[str, int]:
-    if isinstance(place, Settlement):
-        return {"settlement_id": place.id}
-    if isinstance(place, District):
-        return {"district_id": place.id}
-    return {}
-
-
-def _place_name(place: Settlement | District | None, context: BotContext) -> str:
-    if isinstance(place, Settlement):
-        return place_name(place, context.tr)
-    if isinstance(place, District):
-        return district_name(place, context.tr)
-    return context._("all settlements")
 
 
 async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | None]:
@@ -61,15 +44,6 @@ async def _resolve(update: Update, context: BotContext) -> tuple[bool, Found | N
     return False, None
 
 
-async def _subscribe_to(
-    context: BotContext, user_id: int, place: Settlement | District | None
-) -> tuple[bool, str]:
-    """Subscribe; (new?, the place's name in the reader's language)."""
-    async with context.db() as session:
-        new = await users.subscribe(session, user_id, context.tr.lang, **_place_arguments(place))
-    return new, _place_name(place, context)
-
-
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe <settlement|district|all>"""
     _ = context._
@@ -84,16 +58,9 @@ async def subscribe(update: Update, context: BotContext) -> None:
     everything, found = await _resolve(update, context)
     if not everything and found is None:
         return
-    place = None if everything else found.settlement or found.district
-    new, name = await _subscribe_to(context, update.effective_user.id, place)
-    if new:
-        text = "🔔 " + _(
-            "Subscribed to {place}. You will get new caravans, reminders 7 days and 1 day "
-            "before, and changes in housing figures."
-        ).format(place=escape(name))
-    else:
-        text = "🔔 " + _("You are already subscribed to {place}.").format(place=escape(name))
-    await show(update, context, text)
+    await confirm_subscription(
+        update, context, None if everything else found.settlement or found.district
+    )
 
 
 async def subscribe_button(update: Update, context: BotContext) -> None:
@@ -105,7 +72,7 @@ async def subscribe_button(update: Update, context: BotContext) -> None:
     if place is None:
         await query.answer(context._("This button is no longer valid. Please use /start."))
         return
-    new, name = await _subscribe_to(context, update.effective_user.id, place)
+    new, name = await subscribe_to(context, update.effective_user.id, place)
     if new:
         text = "🔔 " + context._("Subscribed to {place}.").format(place=name)
     else:
@@ -121,22 +88,14 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     everything, found = await _resolve(update, context)
     if not everything and found is None:
         return
-    user_id = update.effective_user.id
+    if not everything:
+        await cancel_subscription(update, context, found.settlement or found.district)
+        return
     async with context.db() as session:
-        if everything:
-            cancelled = await users.unsubscribe_all(session, user_id)
-        else:
-            place = found.settlement or found.district
-            cancelled = await users.unsubscribe(session, user_id, **_place_arguments(place))
-    if everything:
-        text = context._("All your subscriptions are cancelled.")
-        if not cancelled:
-            text = context._("You have no subscriptions.")
-    else:
-        name = escape(_place_name(place, context))
-        text = context._("Unsubscribed from {place}.").format(place=name)
-        if not cancelled:
-            text = context._("You are not subscribed to {place}.").format(place=name)
+        cancelled = await users.unsubscribe_all(session, update.effective_user.id)
+    text = context._("All your subscriptions are cancelled.")
+    if not cancelled:
+        text = context._("You have no subscriptions.")
     await show(update, context, "🔕 " + text)
 
 
@@ -178,6 +137,7 @@ async def forget(update: Update, context: BotContext) -> None:
     async with context.db() as session:
         await users.forget_user(session, user_id)
     context.state.languages.pop(user_id, None)
+    context.state.picked.pop(user_id, None)
     text = "🗑 " + context._(
         "Done: I deleted everything I stored about you. Write to me any time to start again."
     )

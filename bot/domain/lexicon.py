@@ -17,7 +17,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -434,6 +433,9 @@ def _pattern(word: str, first: bool) -> Pattern:
 
 @cache
 def default_lexicon() -> Lexicon:
-    """The bundled lexicon, read on first use (a few milliseconds)."""
+    """The bundled lexicon, read on first use (a few milliseconds; PyYAML is imported then,
+    so that starting the bot does not load it)."""
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return Lexicon(yaml.load(LEXICON.read_text(encoding="utf-8"), Loader=loader))

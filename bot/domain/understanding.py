@@ -69,6 +69,7 @@ class Understanding:
     language: str | None  # "az", "en" or "ru" when the message is clearly written in it
     fuzzy: bool  # a place was matched loosely: "did you mean something else?"
     intents: tuple[Intent, ...] = ()  # every request and social cue seen, in precedence order
+    bare: bool = False  # a few words the lexicon does not know: a place's name, or an attempt
 
 
 def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) -> Understanding:
@@ -78,8 +79,8 @@ def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) ->
     spans = _exact_places(message, index)
     message.use(spans)
     places: list[PlaceMention] = []
-    fuzzy = False
-    if message.bare() and _plain(message, spans):
+    fuzzy, bare = False, message.bare()
+    if bare and _plain(message, spans):
         # A place name alone is searched as before, prefixes and typos included; beside words
         # like "kəndinə" or "района", the name's own words.
         name = " ".join(message.written[spans[0].start : spans[0].end]) if spans else text
@@ -102,6 +103,7 @@ def understand(text: str, index: SearchIndex, lexicon: Lexicon | None = None) ->
         language=_language(message),
         fuzzy=fuzzy,
         intents=tuple(intent for intent in (*REQUESTS, *SOCIAL) if scores[intent]),
+        bare=bare,
     )
 
 

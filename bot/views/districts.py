@@ -18,9 +18,15 @@ from bot.views.common import (
     district_name,
     escape,
     families_people,
+    kind_label,
     localized,
 )
 from db.models import District, Region, Settlement
+
+# What a choice's button does: (settlement prefix, district prefix, icon) of `choices_keyboard`.
+OPEN = (cb.SETTLEMENT, cb.DISTRICT, "")
+CARAVANS = (cb.CARAVANS_SETTLEMENT, cb.CARAVANS_DISTRICT, "🚌 ")
+CALENDAR = (cb.CALENDAR_SETTLEMENT, cb.CALENDAR_DISTRICT, "📅 ")
 
 
 def regions_view(
@@ -69,6 +75,15 @@ def district_view(
     return "\n".join(lines), Keyboard(rows)
 
 
+def choice_label(settlement: Settlement, tr: Translator) -> str:
+    """A settlement among others: `Sos · Xocavənd`, or, when it bears its district's name,
+    its kind: `Xocavənd (şəhər)` beside `Xocavənd rayonu` (plain text, not escaped)."""
+    name, district = settlement.name(tr.lang), settlement.district.name(tr.lang)
+    if name == district:
+        return f"{name} ({kind_label(settlement.kind, tr)})"
+    return f"{name} · {district}"
+
+
 def district_returned_lines(district: District, tr: Translator, today: dt.date) -> list[str]:
     """`👪 Returned so far: 423 families, 1,758 people (the caravans listed, added up)`."""
     summed = returned([c for s in district.settlements for c in s.caravans], today)
@@ -80,13 +95,15 @@ def district_returned_lines(district: District, tr: Translator, today: dt.date) 
 
 
 def choices_keyboard(
-    settlements: Sequence[Settlement], districts: Sequence[District], tr: Translator
+    settlements: Sequence[Settlement],
+    districts: Sequence[District],
+    tr: Translator,
+    action: tuple[str, str, str] = OPEN,
 ) -> InlineKeyboardMarkup:
-    """Buttons for an ambiguous search: settlements with their district, then districts."""
-    buttons = [
-        button(f"{s.name(tr.lang)} · {s.district.name(tr.lang)}", cb.SETTLEMENT, s.slug)
-        for s in settlements
-    ]
-    buttons += [button(district_name(d, tr), cb.DISTRICT, d.slug) for d in districts]
+    """Buttons for an ambiguous search: settlements (`choice_label`), then districts; each
+    opens the place, or with `action` CARAVANS or CALENDAR its caravans or calendar file."""
+    settlement_prefix, district_prefix, icon = action
+    buttons = [button(icon + choice_label(s, tr), settlement_prefix, s.slug) for s in settlements]
+    buttons += [button(icon + district_name(d, tr), district_prefix, d.slug) for d in districts]
     buttons.append(button("🏘 " + tr.gettext("All districts"), cb.REGIONS))
     return Keyboard(button_rows(buttons, 1))
