@@ -1,20 +1,6 @@
-"""The webhook server of `returnbot run` with WEBHOOK_URL set (aiohttp, PTB underneath).
-
-Routes, on LISTEN:
-
-- `POST <WEBHOOK_URL's path>` — an update from Telegram. A missing or wrong
-  `X-Telegram-Bot-Api-Secret-Token` gets 403 and nothing is done; a body that is not a JSON
-  update gets 400. The update id is then inserted into `processed_updates`: Telegram redelivers
-  an update it got no 2xx for (a timeout, a replica restarting), and only the first insert
-  — on any replica sharing the database — queues it for the handlers; the others answer 200
-  and drop it. Ids older than a day are pruned every hour.
-- `GET /healthz` — 200 when `SELECT 1` answers within HEALTH_TIMEOUT, else 503.
-- `GET /metrics` — Prometheus text (`bot.metrics`).
-
-This is PTB's "custom webhook bot" pattern: the server only feeds `application.update_queue`;
-the Application (started without polling) does the rest, so handlers, the per-chat ordering
-and the delivery loop are exactly those of polling mode.
-"""
+"""The webhook server of `returnbot run` with WEBHOOK_URL set (aiohttp): the update
+endpoint (secret checked, each update id handled once across replicas), `GET /healthz` and
+`GET /metrics`; it only feeds `application.update_queue`. Details: docs/webhook.md."""
 
 from __future__ import annotations
 

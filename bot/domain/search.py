@@ -1,45 +1,7 @@
-"""Fuzzy place-name search across Azerbaijani, English and Russian spellings.
-
-Pure logic: no I/O, no database. Callers build a :class:`SearchIndex` from
-:class:`Entry` objects once and query it many times.
-
-Folding (:func:`normalize`) turns any spelling into a phonetic-ish key, in order:
-
-1. ``İ`` -> ``i``, then ``casefold``.
-2. Cyrillic -> Latin (Russian and Azerbaijani Cyrillic): ``дж`` -> ``c``, ``ш``/``щ`` -> ``ş``,
-   ``ч`` -> ``ç``, ``х`` -> ``x``, ``ы`` -> ``ı``, ``е``/``э``/``я`` -> ``e``/``e``/``a``,
-   ``ё`` -> ``o``, ``ю`` -> ``u``, ``ь``/``ъ`` dropped.
-3. NFKD, diacritics stripped (``ş`` -> ``s``, ``ö`` -> ``o``, ...), ``ə`` -> ``e``, ``ı`` -> ``i``;
-   anything that is not ``a-z0-9`` becomes a single space.
-4. Digraphs: ``dzh``/``zh``/``ch`` -> ``j``, ``sh`` -> ``s``, ``kh``/``gh`` -> ``k``.
-5. Letter classes: vowels ``a e`` -> ``a``, ``i u`` -> ``i``, ``o`` stays (so *Sos* and *Sus*
-   stay apart); ``c j`` -> ``j`` and then ``dj`` -> ``j``; velars and gutturals
-   ``k q g x h`` -> ``k`` (Russian ``г`` stands for az ``h``, ``q``, ``g`` and ``ğ``);
-   ``w`` -> ``v``.
-6. ``y``: dropped before a vowel or after ``i``; after a consonant it is the vowel ``ı``
-   (English *Khojaly*) -> ``i``; kept after ``a``/``o`` (``ey``, ``oy`` diphthongs).
-7. Doubled letters collapse (before and after step 6); spaces are collapsed and stripped.
-
-So ``Şuşakənd``, ``Susakend``, ``Shushakand`` and ``Шушакенд`` all fold to ``sisakand``,
-and ``Qırmızı``, ``Kirmizi``, ``Гырмызы`` and ``Кырмызы`` to ``kirmizi``.
-
-Because folding is lossy (``Shosh`` and ``Sos`` share a key), matching has tiers,
-scored 0..100:
-
-* strict exact (casefolded spelling equal to a name): ``STRICT_SCORE`` (100);
-* folded exact (keys equal, spaces ignored): ``EXACT_SCORE`` (97);
-* prefix of a name (key length >= 2; >= 3 for a later word, "Bazar" -> "Qırmızı Bazar"):
-  70 + 25 * coverage of the name, minus 10 for a later word; always kept as plausible;
-* fuzzy: ``rapidfuzz.fuzz.ratio`` on space-free keys (key length >= 3), capped at
-  ``MAX_FUZZY_SCORE`` (95), kept when >= ``SEARCH_CUTOFF`` (75; ``SUGGEST_CUTOFF`` 60).
-
-:meth:`SearchIndex.resolve` returns a ``best`` match when exactly one entry matches strictly
-(``Sos`` beats the ``Shosh`` alias of Şuşakənd). Several strict or several folded-exact entries
-(a town and its district, both "Xocavənd") give ``best=None`` with just those as candidates.
-Otherwise the top hit wins only if it scores >= ``RESOLVE_MIN_SCORE`` (85) and leads the next
-entry by >= ``RESOLVE_GAP`` (10): "Shushakent" (87.5, alone) resolves, while "Shush" (folded
-exact to *Sus* at 97, but prefix of *Shusha* at 88.75) stays ambiguous.
-"""
+"""Fuzzy place-name search across Azerbaijani, English and Russian spellings: folding any
+spelling to a key (`normalize`), then ranking names by tiers (strict, folded exact, prefix,
+fuzzy) in a `SearchIndex` built once; pure, no I/O. The folding rules and the tiers are in
+docs/search.md."""
 
 from __future__ import annotations
 

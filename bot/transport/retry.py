@@ -1,24 +1,7 @@
 """Bounded retries of Bot API calls that failed on Telegram's side (5xx), timed out, or met
-the flood limit (429).
-
-Telegram answers 500/502/503/504 now and then, and a request can time out on a bad network
-day; one more try a moment later usually succeeds. `RetryingRequest` wraps the transport and
-tries such a call at most ATTEMPTS times, waiting BACKOFF, then twice as long. A send that
-timed out may have reached Telegram; repeating it risks a duplicate message, which is better
-than a question left unanswered.
-
-Past about 30 messages a second Telegram answers 429 with `retry_after`: the call waits that
-long (plus a little, so that a burst's calls don't all come back at once) and tries again,
-for at most FLOOD_WAIT seconds in all, so a burst of questions is answered late rather than
-never; a longer `retry_after` is returned to the caller at once. The delivery worker paces
-itself and pauses all its senders on a 429, so its sends are marked `paced_by_caller()` and
-get every 429 back. Other answers are returned at once. Long polls (`getUpdates`) are not
-retried here: the updater has its own loop.
-
-PTB's `AIORateLimiter` is not used for this: on any 429, a single chat's included, it holds
-back every request of the bot for as long as Telegram asks, however long, and a call cannot
-ask it for no retries (`0` reads as "the default").
-"""
+the flood limit (429): `RetryingRequest` wraps the transport; deliveries mark their sends
+`paced_by_caller()` and get every 429 back. Why, and why not PTB's `AIORateLimiter`:
+docs/transport.md."""
 
 from __future__ import annotations
 
