@@ -53,17 +53,19 @@ def synthetic_entries(count: int, rng: random.Random) -> list[Entry]:
 
 
 def bundled_entries() -> list[Entry]:
+    """The bot's search entries (`bot.places.search_entries`) of the bundled dataset."""
+    from bot.places import search_entries
     from db import dataset
+    from db.snapshot import Place
 
     data = dataset.read_dataset(dataset.BUNDLED)
-    entries = []
+    places = []
     for kind, items in (("settlement", data.settlements), ("district", data.districts)):
         for item in items:
             names = (item.name.az, item.name.en, item.name.ru, *item.aliases)
-            weight = 1.0 if kind == "settlement" else 0.9
             place_kind = item.kind if kind == "settlement" else kind
-            entries.append(Entry(f"{kind}:{item.slug}", names, weight, place_kind))
-    return entries
+            places.append(Place(f"{kind}:{item.slug}", names, place_kind))
+    return search_entries(places)
 
 
 def make_queries(entries: list[Entry], count: int, rng: random.Random) -> list[str]:

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ from bot.domain.search import Entry, SearchIndex
 from bot.domain.understanding import PlaceMention
 from db import snapshot
 from db.models import District, Settlement
-from db.snapshot import PlaceData
+from db.snapshot import Place, PlaceData
 
 MAX_AGE = 1.0  # seconds a copy is used before the data_version counter is read again
 VIEWS = 2048  # composed views kept per copy (cards, keyboards, search outcomes): a few MB
@@ -111,12 +111,17 @@ class Places:
         return Found(settlements=settlements, districts=kept)
 
 
-def search_index(data: PlaceData) -> SearchIndex:
-    """Settlements rank a little above districts of the same name."""
-    return SearchIndex(
+def search_entries(places: Iterable[Place]) -> list[Entry]:
+    """The search index's entries: settlements rank a little above districts of the same
+    name, and each entry knows its kind (a town, a village, a district)."""
+    return [
         Entry(p.key, p.names, 1.0 if p.key.startswith("settlement:") else 0.9, p.kind)
-        for p in data.places()
-    )
+        for p in places
+    ]
+
+
+def search_index(data: PlaceData) -> SearchIndex:
+    return SearchIndex(search_entries(data.places()))
 
 
 class PlaceCache:

@@ -81,6 +81,11 @@ class District(Names, Base):
         back_populates="district", order_by="Settlement.position"
     )
 
+    @property
+    def caravans(self) -> list[Caravan]:
+        """The caravans of all its settlements."""
+        return [caravan for settlement in self.settlements for caravan in settlement.caravans]
+
 
 class Settlement(Names, Base):
     __tablename__ = "settlements"

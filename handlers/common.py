@@ -21,7 +21,7 @@ from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
 from bot.views import poster as qr
 from bot.views.caravans import calendar_button, caravans_view
-from bot.views.common import Keyboard, district_name, place_name
+from bot.views.common import Keyboard, settlement_or_district_name
 from bot.views.districts import choices_keyboard, district_view, regions_view
 from bot.views.menu import main_menu, total_line
 from bot.views.settlement import settlement_card, settlement_keyboard
@@ -388,7 +388,7 @@ async def send_calendar(update: Update, context: BotContext, prefix: str, slug: 
     if place is None:
         await _alert_or_say(update, context, context._("This place is no longer in the list."))
         return
-    name = place_name(place, tr) if is_settlement else district_name(place, tr)
+    name = settlement_or_district_name(place, tr)
     if not upcoming:
         message = context._(
             "No upcoming caravan to {place} has been announced yet, so there is nothing to "
@@ -440,10 +440,8 @@ def place_arguments(place: Settlement | District | None) -> dict[str, int]:
 
 def followed_name(place: Settlement | District | None, tr: Translator) -> str:
     """What a subscription to `place` follows, in the reader's language (plain text)."""
-    if isinstance(place, Settlement):
-        return place_name(place, tr)
-    if isinstance(place, District):
-        return district_name(place, tr)
+    if isinstance(place, Settlement | District):
+        return settlement_or_district_name(place, tr)
     return tr.gettext("all settlements")
 
 

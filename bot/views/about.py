@@ -89,7 +89,7 @@ def returned_by_district(regions: Iterable[Region], tr: Translator, today: dt.da
     everything = []
     for region in regions:
         for district in region.districts:
-            caravans = [c for s in district.settlements for c in s.caravans]
+            caravans = district.caravans
             everything += caravans
             summed = returned(caravans, today)
             if summed is not None and summed.counted:

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views.common import button, district_name, place_name
+from bot.views.common import button, settlement_or_district_name
 from db.models import CANCELLED, DONE, Broadcast, Counts, District, Settlement, UserStats
 
 RULE = "──────────"
@@ -24,10 +24,8 @@ Place = Settlement | District | None
 
 def audience_name(scope: str, place: Place, tr: Translator) -> str:
     """Who a broadcast goes to, escaped for HTML."""
-    if isinstance(place, Settlement):
-        return escape(place_name(place, tr))
-    if isinstance(place, District):
-        return escape(district_name(place, tr))
+    if isinstance(place, Settlement | District):
+        return escape(settlement_or_district_name(place, tr))
     if scope == "all":
         return tr.gettext("everyone who uses the bot")
     return tr.gettext("a place that no longer exists")

@@ -90,6 +90,11 @@ def place_name(settlement: Settlement, tr: Translator) -> str:
     )
 
 
+def settlement_or_district_name(place: Settlement | District, tr: Translator) -> str:
+    """`place_name` of a settlement, `district_name` of a district (plain text)."""
+    return place_name(place, tr) if isinstance(place, Settlement) else district_name(place, tr)
+
+
 def families_people(families: int | None, people: int | None, tr: Translator) -> str:
     """`24 families, 99 people` with the language's plural forms."""
     ngettext = tr.ngettext

@@ -86,7 +86,7 @@ def choice_label(settlement: Settlement, tr: Translator) -> str:
 
 def district_returned_lines(district: District, tr: Translator, today: dt.date) -> list[str]:
     """`👪 Returned so far: 423 families, 1,758 people (the caravans listed, added up)`."""
-    summed = returned([c for s in district.settlements for c in s.caravans], today)
+    summed = returned(district.caravans, today)
     if summed is None or not summed.counted:
         return []
     figures = families_people(summed.families, summed.people, tr)

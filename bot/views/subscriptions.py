@@ -9,16 +9,23 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views.common import Keyboard, button, button_rows, district_name, escape, place_name
+from bot.views.common import (
+    Keyboard,
+    button,
+    button_rows,
+    district_name,
+    escape,
+    place_name,
+    settlement_or_district_name,
+)
 from db.models import District, Settlement, Subscription
 
 
 def subscription_name(subscription: Subscription, tr: Translator) -> str:
     """What a subscription follows, in the reader's language (plain text, not escaped)."""
-    if subscription.settlement is not None:
-        return place_name(subscription.settlement, tr)
-    if subscription.district is not None:
-        return district_name(subscription.district, tr)
+    place = subscription.settlement or subscription.district
+    if place is not None:
+        return settlement_or_district_name(place, tr)
     return tr.gettext("all settlements")
 
 
