@@ -109,7 +109,7 @@ def test_the_card_says_how_old_its_figures_are(data, lang, stale, very_stale):
     [
         ("en", "No upcoming caravan to Sos known as of March 14, 2026."),
         ("az", "14 mart 2026 tarixinə olan məlumata görə Sos üçün yaxın vaxtda karvan yoxdur."),
-        ("ru", "По данным на 14 марта 2026 г. ближайших караванов не известно (Сос)."),
+        ("ru", "Сос: по данным на 14 марта 2026 г. ближайших караванов не известно."),
     ],
 )
 def test_no_upcoming_caravan_is_known_as_of_the_newest_data(data, lang, expected):
