@@ -318,6 +318,9 @@ class Lexicon:
         hits = {
             lang: hit for lang in scripts if (hit := self._best_hit(raw, text, lang, stems[lang]))
         }
+        if not hits and not cyrillic:  # Russian typed in Latin letters: spasibo, kogda
+            hit = self._latin_russian(raw)
+            hits = {"ru": hit} if hit is not None else hits
         symbol = self.symbols.get(text)
         if symbol is not None:
             hits = {symbol.language: Hit(symbol, True, len(text))}
@@ -370,6 +373,21 @@ class Lexicon:
                 if key[:n] in heavy_prefixes
             ]
         return max(found, key=lambda hit: (hit.length, hit.exact), default=None)
+
+    def _latin_russian(self, raw: str) -> Hit | None:
+        """A Russian entry the word spells in Latin letters, through place-name folding, which
+        writes Cyrillic in Latin (спасибо and spasibo fold alike); only long entries count."""
+        key = fold(raw)
+        if len(key) < MIN_HEAVY:
+            return None
+        if (cue := self.heavy["ru"].get(key)) is not None:
+            return Hit(cue, False, len(raw))
+        found = (
+            Hit(self.heavy_prefixes["ru"][key[:n]], False, n)
+            for n in range(len(key), MIN_HEAVY - 1, -1)
+            if key[:n] in self.heavy_prefixes["ru"]
+        )
+        return next(found, None)
 
     def _place_forms(
         self, raw: str, text: str, cyrillic: bool, stems: dict[str, tuple[int, ...]]
