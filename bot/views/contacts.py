@@ -131,8 +131,9 @@ def contact_preview(
 def delete_preview(contact: Contact, tr: Translator) -> str:
     """What /delcontact will remove, before ✅."""
     where = escape(where_text(contact.district, tr))
-    lines = ["🗑 " + tr.gettext("Remove this contact ({place})?").format(place=where), ""]
-    return "\n".join(lines + contact_lines(contact, tr, with_id=True))
+    lines = ["🗑 " + escape(tr.gettext("Remove this contact?")), ""]
+    lines += contact_lines(contact, tr, with_id=True)
+    return "\n".join([*lines, tr.gettext("For: {place}").format(place=where)])
 
 
 def usage(command: str, tr: Translator) -> str:
