@@ -545,8 +545,13 @@ async def faq_offer(
     None when no entry fits `text` for `place`."""
     async with context.db() as session:
         entries = {e.id: e for e in await faq.entries(session)}
+    places = await context.places()
+    names = places.view(
+        ("faq place words",),
+        lambda: faq_match.place_words(n for p in places.data.places() for n in p.names),
+    )
     candidates = [faq_candidate(e) for e in entries.values()]
-    best = faq_match.match(text, candidates, faq_place_keys(place))
+    best = faq_match.match(text, candidates, faq_place_keys(place), names)
     if best is None:
         return None
     return faq_texts.offer(entries[best.id], context.tr, ask_argument)

@@ -12,7 +12,17 @@ from functools import lru_cache
 
 from bot.domain.lexicon import default_lexicon, fold, light
 
-__all__ = ["Candidate", "Draft", "DraftError", "Terms", "match", "parse_addfaq", "score", "terms"]
+__all__ = [
+    "Candidate",
+    "Draft",
+    "DraftError",
+    "Terms",
+    "match",
+    "parse_addfaq",
+    "place_words",
+    "score",
+    "terms",
+]
 
 MIN_SCORE = 0.5  # the least score that offers an entry
 MIN_SHARED = 2  # content words a question must share with an entry of two words or more
@@ -79,20 +89,29 @@ def _stop_words() -> frozenset[str]:
     return frozenset(light(word) for words in STOP_WORDS.values() for word in words.split())
 
 
+def place_words(names: Iterable[str]) -> frozenset[str]:
+    """The folded words of place names, for `match` to leave out: the place a question is
+    about is told by `place`, not by its words."""
+    lexicon = default_lexicon()
+    return frozenset(word.key for name in names for _written, word in lexicon.tokens(name))
+
+
 @lru_cache(maxsize=4096)
-def terms(text: str) -> Terms:
-    """The content words of `text`, each once, in order."""
+def terms(text: str, ignore: frozenset[str] = frozenset()) -> Terms:
+    """The content words of `text`, each once, in order: stop-words (also inflected: haradadır
+    is harada) and the words of `ignore` (folded, see `place_words`) are left out."""
     lexicon, stop = default_lexicon(), _stop_words()
     found: dict[str, Word] = {}
     for _written, word in lexicon.tokens(text):
-        if word.light in stop or len(word.light) < 2:
-            continue
         lengths = {n for stems in word.stems.values() for n in stems} | {len(word.light)}
-        whole = fold(word.light)
-        if not whole or whole in found:
+        stems = {word.light[:n] for n in lengths if n >= MIN_STEM or n == len(word.light)}
+        if len(word.light) < 2 or not stop.isdisjoint(stems):
             continue
+        whole = fold(word.light)
         keys = {n: fold(word.light[:n]) for n in lengths if n >= 2}
         forms = frozenset(k for n, k in keys.items() if n >= MIN_STEM or n == len(word.light))
+        if not whole or whole in found or not ignore.isdisjoint(forms | {word.key}):
+            continue
         found[whole] = Word(whole, forms | {whole}, frozenset(keys.values()) | {whole})
     return tuple(found.values())
 
@@ -124,20 +143,25 @@ def _specificity(candidate: Candidate) -> int:
 
 
 def match(
-    question_text: str, entries: Sequence[Candidate], place: Iterable[str] = ()
+    question_text: str,
+    entries: Sequence[Candidate],
+    place: Iterable[str] = (),
+    ignore: frozenset[str] = frozenset(),
 ) -> Candidate | None:
     """The entry that best answers `question_text`, or None when none scores MIN_SCORE.
     `place`: the keys of the place the question concerns (a settlement's and its district's);
-    an entry for a place is considered only there, a general entry everywhere. On a tie the
-    entry for the narrower place wins, then the newer one."""
-    keys, question = set(place), terms(question_text)
+    an entry for a place is considered only there, a general entry everywhere. `ignore`: words
+    left out of both (`place_words`). On a tie the entry for the narrower place wins, then the
+    newer one."""
+    keys, question = set(place), terms(question_text, ignore)
     best: tuple[float, int, int] | None = None
     chosen = None
     for candidate in entries:
         if candidate.place is not None and candidate.place not in keys:
             continue
         fit = max(
-            (score(question, terms(text)) for text in candidate.questions.values()), default=0
+            (score(question, terms(text, ignore)) for text in candidate.questions.values()),
+            default=0,
         )
         rank = (fit, _specificity(candidate), candidate.id)
         if fit >= MIN_SCORE and (best is None or rank > best):
