@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db.models import FaqEntry, Settlement
+from db.models import District, FaqEntry, Settlement
 from db.times import wall_clock
 
 MAX_ENTRIES = 500  # loaded for a list or a match; far more than admins will write
@@ -69,11 +69,24 @@ async def delete_entry(session: AsyncSession, entry_id: int) -> FaqEntry | None:
     return row
 
 
+def place_key(row: FaqEntry) -> str | None:
+    """The search key of the entry's place (`settlement:<slug>`, `district:<slug>`, as in
+    `db.snapshot.Place`), None for an entry for everywhere."""
+    if row.settlement is not None:
+        return f"settlement:{row.settlement.slug}"
+    return f"district:{row.district.slug}" if row.district is not None else None
+
+
+def keys_of(place: Settlement | District | None) -> tuple[str, ...]:
+    """The keys of the entries that are for `place` besides those for everywhere: a
+    settlement's and its district's, a district's, or none."""
+    if isinstance(place, Settlement):
+        return (f"settlement:{place.slug}", f"district:{place.district.slug}")
+    return (f"district:{place.slug}",) if isinstance(place, District) else ()
+
+
 def entry_fields(row: FaqEntry) -> dict[str, Any]:
     """What the audit log keeps of an entry."""
-    place = "all"
-    if row.settlement is not None:
-        place = row.settlement.slug
-    elif row.district is not None:
-        place = row.district.slug
+    key = place_key(row)
+    place = key.partition(":")[2] if key else "all"
     return {"place": place, "question": row.question, "answer": row.answer}

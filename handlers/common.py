@@ -31,7 +31,7 @@ from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from bot.views.subscriptions import subscriptions_view
 from db import admins, faq, users
-from db.models import District, FaqEntry, Settlement
+from db.models import District, Settlement
 from db.session import is_unavailable
 from db.snapshot import PlaceData
 
@@ -514,25 +514,6 @@ async def cancel_subscription(
 # ------------------------------------------------------------------ FAQ before a person
 
 
-def faq_place_keys(place: Settlement | District | None) -> tuple[str, ...]:
-    """The keys `bot.domain.faq.match` gives entries for: a settlement's and its district's,
-    a district's, or none."""
-    if isinstance(place, Settlement):
-        return (f"settlement:{place.slug}", f"district:{place.district.slug}")
-    if isinstance(place, District):
-        return (f"district:{place.slug}",)
-    return ()
-
-
-def faq_candidate(entry: FaqEntry) -> faq_match.Candidate:
-    place = None
-    if entry.settlement is not None:
-        place = f"settlement:{entry.settlement.slug}"
-    elif entry.district is not None:
-        place = f"district:{entry.district.slug}"
-    return faq_match.Candidate(entry.id, entry.question, place)
-
-
 async def faq_offer(
     context: BotContext,
     text: str,
@@ -550,8 +531,8 @@ async def faq_offer(
         ("faq place words",),
         lambda: faq_match.place_words(n for p in places.data.places() for n in p.names),
     )
-    candidates = [faq_candidate(e) for e in entries.values()]
-    best = faq_match.match(text, candidates, faq_place_keys(place), names)
+    candidates = [faq_match.Candidate(e.id, e.question, faq.place_key(e)) for e in entries.values()]
+    best = faq_match.match(text, candidates, faq.keys_of(place), names)
     if best is None:
         return None
     return faq_texts.offer(entries[best.id], context.tr, ask_argument)

@@ -96,7 +96,12 @@ def contacts_view(
             "🛠 " + escape(_("Add one with /setcontact, remove one with /delcontact <id>.")),
         ]
     rows = button_rows(
-        [button("📞 " + d.name(tr.lang), cb.CONTACTS, d.slug) for d in others if d != district], 2
+        [
+            button("📞 " + d.name(tr.lang), cb.CONTACTS, d.slug)
+            for d in others
+            if district is None or d.slug != district.slug
+        ],
+        2,
     )
     rows.append([ask_button(tr)])
     return "\n".join(lines), Keyboard(rows)

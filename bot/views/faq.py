@@ -38,16 +38,26 @@ def entry_place(entry: FaqEntry) -> Settlement | District | None:
     return entry.settlement or entry.district
 
 
-def entry_block(entry: FaqEntry, tr: Translator, with_id: bool = False) -> str:
-    """The question in bold, the answer, and a note when it is not in the reader's language."""
+def _key(place: Settlement | District | None) -> tuple[str, str] | None:
+    return (type(place).__name__, place.slug) if place is not None else None
+
+
+def entry_block(
+    entry: FaqEntry, tr: Translator, with_id: bool = False, with_place: bool = False
+) -> str:
+    """The question in bold, the answer, and a note when it is not in the reader's language;
+    `with_place`: the place it is for above it (`with_id`: and its id, for admins)."""
     answer, answer_lang = in_language(entry.answer, tr)
     # the question in the answer's language, so that the two read together
     question = entry.question.get(answer_lang or tr.lang) or in_language(entry.question, tr)[0]
     head = f"❔ <b>{escape(question)}</b>"
-    if with_id:
-        place = entry_place(entry)
+    place = entry_place(entry)
+    above = [f"<code>#{entry.id}</code>"] if with_id else []
+    if with_place or with_id:
         where = settlement_or_district_name(place, tr) if place else tr.gettext("everywhere")
-        head = f"<code>#{entry.id}</code> · {escape(where)}\n{head}"
+        above.append("📍 " + escape(where))
+    if above:
+        head = " · ".join(above) + "\n" + head
     lines = [head, escape(answer)]
     if answer_lang is not None:
         note = tr.gettext(
@@ -78,7 +88,8 @@ def faq_list(
     if not entries:
         lines.append(escape(_("No questions have been answered here yet.")))
     for entry in entries:
-        lines += [entry_block(entry, tr, for_admin), ""]
+        elsewhere = _key(entry_place(entry)) not in (None, _key(place))  # another place's
+        lines += [entry_block(entry, tr, for_admin, elsewhere), ""]
     lines.append(escape(_("Not answered here? Press “✉️ Ask a person” or send /ask.")))
     if for_admin:
         lines += ["", "🛠 " + escape(_("Add one with /addfaq, remove one with /delfaq <id>."))]
