@@ -60,7 +60,8 @@ async def show_faq(update: Update, context: BotContext) -> None:
             note = note.format(query=escape(query[:100]))
     async with context.db() as session:
         entries = [e for e in await faq.entries(session) if belongs(e, place)]
-    admin = await is_admin(context, update.effective_user.id)
+    user = update.effective_user
+    admin = user is not None and await is_admin(context, user.id)
     text, markup = texts.faq_list(entries, place, context.tr, for_admin=admin)
     await show(update, context, text if note is None else f"{note}\n\n{text}", markup)
 
