@@ -427,3 +427,46 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Contact(Base):
+    """An official address, hotline, office or site an admin entered (`/setcontact`), never
+    without its public `source`; `district_id` None: for every district. `kind`: phone,
+    email, web or address (`bot.domain.contacts`). Times are naive UTC."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str | None] = mapped_column(Text)  # what it is, in the admin's words
+    source: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    district: Mapped[District | None] = relationship()
+
+
+class FaqEntry(Base):
+    """A question admins answered once for all (`/addfaq`): its question and answer in the
+    languages the admin gave, for a settlement, a district or (both None) everywhere."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("settlements.id", ondelete="CASCADE"), index=True
+    )
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[Localized]
+    answer: Mapped[Localized]
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    settlement: Mapped[Settlement | None] = relationship()
+    district: Mapped[District | None] = relationship()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -13,12 +14,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.domain import faq as faq_match
 from bot.domain.freshness import Freshness
 from bot.i18n import Translator, pick_language
 from bot.places import Found, Places
 from bot.views import admin as admin_cards
 from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
+from bot.views import faq as faq_texts
 from bot.views import poster as qr
 from bot.views.caravans import calendar_button, caravans_view
 from bot.views.common import Keyboard, settlement_or_district_name
@@ -27,7 +30,7 @@ from bot.views.menu import main_menu, total_line
 from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from bot.views.subscriptions import subscriptions_view
-from db import admins, users
+from db import admins, faq, users
 from db.models import District, Settlement
 from db.session import is_unavailable
 from db.snapshot import PlaceData
@@ -38,6 +41,8 @@ MAX_EVENTS = 200  # caravans in one calendar file: far more than any place has; 
 ALERT_LIMIT = 200  # characters Telegram allows in a callback query's alert
 # `/subscribe all` in any of the three languages
 ALL_WORDS = frozenset({"all", "everything", "hamısı", "hamisi", "hamı", "hami", "все", "всё"})
+
+_COMMAND = re.compile(r"^/\S*")
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +141,11 @@ async def require_admin(update: Update, context: BotContext) -> bool:
 # ------------------------------------------------------------------ places
 
 
+def command_text(text: str | None) -> str:
+    """What follows the command (`/addfaq@bot`) in a message, line breaks kept."""
+    return _COMMAND.sub("", text or "", count=1).strip()
+
+
 def place_query(text: str) -> str:
     """What the user typed as a place name: spaces collapsed, at most MAX_QUERY characters."""
     return " ".join(text.split())[:MAX_QUERY]
@@ -174,6 +184,19 @@ async def show_search_outcome(update: Update, context: BotContext, text: str, fo
         lambda: _not_found(places, text, found.suggestions, tr),
     )
     await show(update, context, message, markup)
+
+
+def district_of(found: Found) -> District | None:
+    """The one district a search found, or that all it found lies in (the town Xocavənd and
+    Xocavənd district are both in Xocavənd district); None when there is not exactly one."""
+    if found.settlement is not None:
+        return found.settlement.district
+    if found.district is not None:
+        return found.district
+    slugs = {d.slug: d for d in found.districts} | {
+        s.district.slug: s.district for s in found.settlements
+    }
+    return next(iter(slugs.values())) if len(slugs) == 1 else None
 
 
 def which_one(context: BotContext, text: str) -> str:
@@ -296,6 +319,8 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/near — " + _("settlements near you (share your location)"),
         "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
         "/subscriptions — " + _("your subscriptions"),
+        "/contacts [" + _("district") + "] — " + _("official addresses and hotlines, with sources"),
+        "/faq [" + _("place") + "] — " + _("questions admins have answered"),
         "/forget — " + _("delete everything stored about you"),
         "/language — " + _("change the language"),
         "/start — " + _("main menu"),
@@ -484,3 +509,30 @@ async def cancel_subscription(
     if not cancelled:
         text = context._("You are not subscribed to {place}.").format(place=name)
     await show(update, context, "🔕 " + text)
+
+
+# ------------------------------------------------------------------ FAQ before a person
+
+
+async def faq_offer(
+    context: BotContext,
+    text: str,
+    place: Settlement | District | None = None,
+    ask_argument: str = "",
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """For a question about to go to a person: the FAQ entry that may answer it, as "This
+    may answer it … — still ask a person?" with "✅ That answers it" and "✉️ Still ask a
+    person" (callback `ask:<ask_argument>`, for the ask feature), in the reader's language;
+    None when no entry fits `text` for `place`."""
+    async with context.db() as session:
+        entries = {e.id: e for e in await faq.entries(session)}
+    places = await context.places()
+    names = places.view(
+        ("faq place words",),
+        lambda: faq_match.place_words(n for p in places.data.places() for n in p.names),
+    )
+    candidates = [faq_match.Candidate(e.id, e.question, faq.place_key(e)) for e in entries.values()]
+    best = faq_match.match(text, candidates, faq.keys_of(place), names)
+    if best is None:
+        return None
+    return faq_texts.offer(entries[best.id], context.tr, ask_argument)

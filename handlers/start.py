@@ -46,6 +46,8 @@ COMMANDS = [
     ("subscribe", _("Get news of a settlement, a district or all")),
     ("subscriptions", _("Your subscriptions")),
     ("unsubscribe", _("Stop news of a place, or all")),
+    ("contacts", _("Official addresses and hotlines, with their sources")),
+    ("faq", _("Questions admins have answered")),
     ("forget", _("Delete everything stored about you")),
     ("language", _("Change the language")),
     ("help", _("What this bot can do")),

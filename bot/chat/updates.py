@@ -68,9 +68,17 @@ class UpdatesMixin:
         language_code: str | None = "en",
         first_name: str = "Test",
         chat_id: int | None = None,
+        reply_to: dict | None = None,
     ) -> dict:
-        """The user writes ``text`` (a ``/command`` gets its bot_command entity)."""
+        """The user writes ``text`` (a ``/command`` gets its bot_command entity), as a reply to
+        the message ``reply_to`` when given (one of the same chat, as Telegram requires)."""
         message = self._user_message(user_id, language_code, first_name, chat_id, text=text)
+        if reply_to is not None:
+            if reply_to["chat"]["id"] != message["chat"]["id"]:
+                raise ValueError("a message can only reply to one of its own chat")
+            message["reply_to_message"] = {
+                k: v for k, v in reply_to.items() if k != "reply_to_message"
+            }
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [

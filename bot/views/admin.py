@@ -48,6 +48,13 @@ ADMIN_HELP = [
         "/broadcast &lt;all|settlement|district&gt; &lt;text&gt;",
         _("a message to everyone or to a place's followers, after a preview"),
     ),
+    (
+        "/setcontact &lt;district|all&gt; &lt;kind&gt; &lt;value&gt; source=&lt;source&gt;",
+        _("add an official contact, with its source"),
+    ),
+    ("/delcontact &lt;id&gt;", _("remove a contact")),
+    ("/addfaq [place] az? … az: …", _("add a question and its answer to the FAQ")),
+    ("/delfaq &lt;id&gt;", _("remove an FAQ entry")),
     ("/stats", _("users, subscriptions and recent broadcasts")),
     ("/errors on|off", _("send me a note when the bot hits an error, or stop")),
     ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
@@ -345,6 +352,10 @@ def action_label(action: str, tr: Translator) -> str:
         "caravan.edit": _("corrected a caravan"),
         "caravan.cancel": _("cancelled a caravan"),
         "housing.set": _("set housing figures"),
+        "contact.set": _("added a contact"),
+        "contact.delete": _("removed a contact"),
+        "faq.add": _("added an FAQ entry"),
+        "faq.delete": _("removed an FAQ entry"),
     }
     return labels.get(action, action)
 

@@ -31,6 +31,16 @@ ADMIN_PICK = "ap"  # ap:<token>.<n>      the n-th candidate of an ambiguous plac
 ADMIN_CANCEL = "acx"  # acx:<caravan id>  🗑 in an admin's caravan list
 BROADCAST_SEND = "bs"  # bs:<broadcast id>  ✅ send a broadcast draft
 BROADCAST_CANCEL = "bx"  # bx:<broadcast id>  cancel a draft, or stop a broadcast being sent
+CONTACTS = "ct"  # ct:<district slug>  the official contacts of a district
+CONTACT_CONFIRM = "ctk"  # ctk:<token>  ✅ on /setcontact or /delcontact (kept on the server)
+CONTACT_ABORT = "ctx"  # ctx:<token>    ↩️ drops it
+FAQ_CONFIRM = "fqk"  # fqk:<token>  ✅ on /addfaq or /delfaq (kept on the server)
+FAQ_ABORT = "fqx"  # fqx:<token>    ↩️ drops it
+FAQ_ANSWERED = "fqy"  # fqy:<entry id>  "✅ That answers it" under an FAQ entry offered first
+# "✉️ Ask a person": handled by the ask feature. The argument is empty (open a new question)
+# or what that feature put there to find the question the user was writing (handlers.common
+# `faq_offer` takes it), e.g. a draft's id.
+ASK = "ask"  # ask:<empty or [a-z0-9_-]{1,40}>
 
 MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
 
@@ -58,6 +68,13 @@ _ARGUMENT = {
     ADMIN_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_SEND: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
+    CONTACTS: _SLUG,
+    CONTACT_CONFIRM: re.compile(r"[0-9a-f]{12}"),
+    CONTACT_ABORT: re.compile(r"[0-9a-f]{12}"),
+    FAQ_CONFIRM: re.compile(r"[0-9a-f]{12}"),
+    FAQ_ABORT: re.compile(r"[0-9a-f]{12}"),
+    FAQ_ANSWERED: re.compile(r"[1-9][0-9]{0,17}"),
+    ASK: re.compile(r"[a-z0-9_-]{0,40}"),
 }
 
 
