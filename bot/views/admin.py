@@ -231,16 +231,21 @@ def caravan_done(caravan: Caravan, tr: Translator, message: str) -> str:
 
 
 def figures_diff(
-    before: Mapping[str, int | None], after: Mapping[str, int | None], tr: Translator
+    before: Mapping[str, int | None],
+    after: Mapping[str, int | None],
+    today: dt.date,
+    tr: Translator,
 ) -> list[str]:
     """`Homes planned: 120 → 150` for every figure, unchanged ones without an arrow, added
-    and removed ones said in words."""
+    and removed ones said in words, deadlines passed by `today` as "was due by"."""
     names = ["homes_total", "ready"]
     names += sorted(k for k in {*before, *after} if k.startswith("due:"))
     lines = []
     for name in names:
         old, new = before.get(name), after.get(name)
         label = figure_label(name, tr)
+        if name.startswith("due:") and (day := dt.date.fromisoformat(name[4:])) < today:
+            label = tr.gettext("Was due by {date}").format(date=tr.date(day))
         if old == new:
             lines.append(f"• {label}: {figure_text(new, tr)}")
         else:
@@ -357,11 +362,12 @@ def housing_done(
     settlement: Settlement,
     before: Mapping[str, int | None],
     after: Mapping[str, int | None],
+    today: dt.date,
     tr: Translator,
 ) -> str:
     _ = tr.gettext
     title = _("Housing figures saved: {place}").format(place=escape(place_name(settlement, tr)))
-    return "\n".join([f"✅ {title}", "", *figures_diff(before, after, tr)])
+    return "\n".join([f"✅ {title}", "", *figures_diff(before, after, today, tr)])
 
 
 def edit_preview(caravan: Caravan, values: Mapping[str, Any], tr: Translator) -> str:

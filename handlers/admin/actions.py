@@ -82,7 +82,11 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
         )
         await session.commit()
     context.state.delivery.wake()
-    await show(update, context, admin_cards.housing_done(settlement, before, after, context.tr))
+    await show(
+        update,
+        context,
+        admin_cards.housing_done(settlement, before, after, context.today, context.tr),
+    )
 
 
 async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
