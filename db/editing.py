@@ -250,17 +250,6 @@ def admin_figures(settlement: Settlement) -> dict[str, int | None]:
     return {k: v for k, v in figures.items() if k in ("homes_total", "ready") or ":" in k}
 
 
-def housing_deadlines(
-    settlement: Settlement, as_of: dt.date, given: dict[dt.date, int]
-) -> dict[dt.date, int]:
-    """The deadlines /sethousing stores, by date: the current report's from `as_of` on (new
-    figures do not drop them), with the `given` ones over them; a given 0 removes one. Past
-    deadlines are not carried into the new report: the older report keeps them as history."""
-    report = settlement.current_report
-    kept = {d.due_by: d.homes for d in report.deadlines if d.due_by >= as_of} if report else {}
-    return {day: n for day, n in sorted((kept | given).items()) if given.get(day) != 0}
-
-
 async def set_housing(
     session: AsyncSession,
     settlement: Settlement,
@@ -273,9 +262,10 @@ async def set_housing(
     now: dt.datetime,
     timing: Timing,
 ) -> tuple[dict[str, int | None], dict[str, int | None]]:
-    """Record the figures as a report dated `as_of` with exactly `deadlines` (see
-    `housing_deadlines`; today's report is replaced, older ones stay as history) and alert
-    subscribers of what changed. Returns (before, after)."""
+    """Record the figures as a report dated `as_of` with exactly `deadlines` (those the
+    admin's preview showed, passed ones kept as history; today's report is replaced, older
+    ones stay as history) and `source` (as the admin gave it), and alert subscribers of what
+    changed. Returns (before, after)."""
     before = admin_figures(settlement)
     report = next((h for h in settlement.housing if h.as_of == as_of), None)
     if report is None:

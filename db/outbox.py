@@ -238,8 +238,14 @@ async def record_housing_change(
 ) -> Notice | None:
     """One alert per change set to the settlement's subscribers (settlement, district, all),
     due when `timing` allows, written in the caller's transaction; None when no figure
-    changed. Does not commit."""
-    changes = figure_changes(before, after)
+    changed. A deadline that has passed and is no longer in the figures was only retired, not
+    changed: subscribers are not told of it. Does not commit."""
+    today = timing.local_date(now)
+    changes = [
+        (name, old, new)
+        for name, old, new in figure_changes(before, after)
+        if not (new is None and name.startswith("due:") and name[4:] < today.isoformat())
+    ]
     if not changes:
         return None
     return await add_notice(

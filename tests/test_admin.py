@@ -16,16 +16,16 @@ from sqlalchemy.orm import selectinload
 
 from bot.chat.api import FakeBotAPI
 from bot.domain.clock import BAKU
+from bot.domain.housing_edit import Status, plan_housing
 from bot.i18n import load_translators
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
-from db import editing, outbox
+from db import outbox
 from db.models import (
     Admin,
     AuditEntry,
     Caravan,
     Delivery,
-    HousingDeadline,
     HousingReport,
     Settlement,
 )
@@ -180,7 +180,9 @@ async def test_addcaravan_confirm_announces_to_subscribers_in_their_language(adm
     admin = bot.chat(ADMIN, "en")
     before = len(await sos_caravans(bot))
 
-    preview = await admin.say("/addcaravan 2026-12-20 sos 12 50")
+    preview = await admin.say(
+        "/addcaravan 2026-12-20 sos 12 50 source=Khojavand district executive office"
+    )
     assert "December 20, 2026 — 12 families, 50 people" in preview["text"]
     assert "Subscribers" in preview["text"]
     assert buttons(preview)[0]["text"].startswith("✅")
@@ -197,7 +199,7 @@ async def test_addcaravan_confirm_announces_to_subscribers_in_their_language(adm
     assert len(caravans) == before + 1
     new = caravans[-1]
     assert (new.date, new.families, new.people) == (dt.date(2026, 12, 20), 12, 50)
-    assert new.source == f"admin {ADMIN}, via chat, 2026-11-26"
+    assert new.source == "Khojavand district executive office"
     [entry] = await audit_log(bot)
     assert (entry.action, entry.actor_id, entry.before) == ("caravan.add", ADMIN, None)
     assert entry.after["date"] == "2026-12-20" and entry.after["families"] == 12
@@ -211,19 +213,25 @@ async def test_addcaravan_confirm_announces_to_subscribers_in_their_language(adm
 async def test_addcaravan_multiword_ambiguous_unknown_and_cancel(admin_bot):
     bot = admin_bot
     admin = bot.chat(ADMIN, "en")
-    preview = await admin.say("/addcaravan 2026-12-21 Qırmızı Bazar 24 99")
+    preview = await admin.say(
+        "/addcaravan 2026-12-21 Qırmızı Bazar 24 99 source=Khojavand district executive office"
+    )
     assert "Qirmizi Bazar" in preview["text"] and "24 families, 99 people" in preview["text"]
     dropped = await admin.press(preview, "↩️")
     assert "Nothing was changed" in dropped["text"]
 
-    choices = await admin.say("/addcaravan 2026-12-22 Lachin 5")
+    choices = await admin.say(
+        "/addcaravan 2026-12-22 Lachin 5 source=Khojavand district executive office"
+    )
     assert "Several settlements" in choices["text"] and len(buttons(choices)) > 2
     label = buttons(choices)[0]["text"]
     preview = await admin.press(choices, label)
     assert "5 families" in preview["text"]
     await admin.press(preview, "✅")
 
-    unknown = await admin.say("/addcaravan 2026-12-22 Xyzzyqwerty 5")
+    unknown = await admin.say(
+        "/addcaravan 2026-12-22 Xyzzyqwerty 5 source=Khojavand district executive office"
+    )
     assert "could not find a settlement" in unknown["text"] and "Example" in unknown["text"]
     entries = await audit_log(bot)
     assert [e.action for e in entries] == ["caravan.add"]
@@ -233,14 +241,18 @@ async def test_addcaravan_multiword_ambiguous_unknown_and_cancel(admin_bot):
 async def test_bad_arguments_get_usage_in_the_admins_language(admin_bot):
     bot = admin_bot
     en = bot.chat(ADMIN, "en")
-    reply = await en.say("/addcaravan 2026-02-30 Sos 3")
+    reply = await en.say("/addcaravan 2026-02-30 Sos 3 source=Khojavand district executive office")
     assert "not a real date" in reply["text"] and "Example" in reply["text"]
-    reply = await en.say("/addcaravan 2026-12-20 Sos 12 5")
+    reply = await en.say(
+        "/addcaravan 2026-12-20 Sos 12 5 source=Khojavand district executive office"
+    )
     assert "cannot be fewer than families" in reply["text"]
-    reply = await en.say("/addcaravan 2026-12-20 Sos 0")
+    reply = await en.say("/addcaravan 2026-12-20 Sos 0 source=Khojavand district executive office")
     assert "families: give a whole number from 1" in reply["text"]
     assert "Usage: /sethousing" in (await en.say("/sethousing Sos planned=10"))["text"]
-    reply = await en.say("/sethousing Sos planned=10 ready=20")
+    reply = await en.say(
+        "/sethousing Sos planned=10 ready=20 source=Khojavand district executive office"
+    )
     assert "cannot exceed" in reply["text"]
     assert "Usage: /audit" in (await en.say("/audit 99"))["text"]
     assert "Usage: /admins" in (await en.say("/admins promote 5"))["text"]
@@ -249,7 +261,9 @@ async def test_bad_arguments_get_usage_in_the_admins_language(admin_bot):
 
     az = ru = en  # the same admin picks another language
     await az.press(await az.say("/language"), "Azərbaycanca")
-    reply = await az.say("/addcaravan 2026-12-20 Sos 12 5")
+    reply = await az.say(
+        "/addcaravan 2026-12-20 Sos 12 5 source=Khojavand district executive office"
+    )
     assert "Nümunə" in reply["text"] and "ailə" in reply["text"]
     await ru.press(await ru.say("/language"), "Русский")
     reply = await ru.say("/sethousing Sos planned=x ready=1")
@@ -264,11 +278,15 @@ async def test_sethousing_shows_before_after_and_alerts_subscribers(admin_bot):
     bot = admin_bot
     await bot.chat(7101, "en").say("/subscribe Sos")
     admin = bot.chat(ADMIN, "en")
-    preview = await admin.say("/sethousing Sos planned=260 ready=40 2026=100 2027-06-30=50")
+    preview = await admin.say(
+        "/sethousing Sos planned=260 ready=40 2026=100 2027-06-30=50"
+        " source=Khojavand district executive office"
+    )
     text = preview["text"]
     assert "Homes planned: 259 → 260" in text and "Ready homes: 10 → 40" in text
     assert "Due by December 31, 2026: 104 → 100" in text
-    assert "Due by June 30, 2027: — → 50" in text and "Due by December 31, 2025: 75 → —" in text
+    assert "Will be added:\n• Due by June 30, 2027: 50" in text
+    assert "Kept as history:\n• Was due by December 31, 2025: 75" in text
     done = await admin.press(preview, "✅ Save")
     assert "Housing figures saved" in done["text"]
     await settle(bot)
@@ -284,7 +302,8 @@ async def test_sethousing_shows_before_after_and_alerts_subscribers(admin_bot):
         )
     assert sorted(r.as_of for r in reports) == [dt.date(2025, 9, 14), TODAY_DATE]  # history kept
     card = await bot.chat(7101, "en").say("/schedule Sos")
-    assert "Ready: 40" in card["text"] and f"admin {ADMIN}, via chat" in card["text"]
+    assert "Ready: 40" in card["text"] and "reported by Khojavand district" in card["text"]
+    assert str(ADMIN) not in card["text"]
     [entry] = await audit_log(bot)
     assert entry.action == "housing.set" and entry.target == "housing sos"
     assert entry.before["ready"] == 10 and entry.after["ready"] == 40
@@ -296,27 +315,34 @@ async def test_sethousing_keeps_the_deadlines_not_given_and_shows_them(admin_bot
     today is 26 November 2026."""
     bot = admin_bot
     admin = bot.chat(ADMIN, "en")
-    preview = await admin.say("/sethousing Sos planned=259 ready=40")
+    preview = await admin.say(
+        "/sethousing Sos planned=259 ready=40 source=Khojavand district executive office"
+    )
     text = preview["text"]
     assert "Ready homes: 10 → 40" in text
-    assert "Due by December 31, 2026: 104\n" in text  # kept, unchanged
-    assert "Due by December 31, 2025: 75 → —" in text  # past: stays in the older report only
+    assert "Due by December 31, 2026: 104 — not given: kept" in text
+    assert "Was due by December 31, 2025: 75 — the date has passed" in text  # kept as history
     await admin.press(preview, "✅ Save")
-    assert await sos_deadlines(bot) == {dt.date(2026, 12, 31): 104}
+    assert await sos_deadlines(bot) == {dt.date(2025, 12, 31): 75, dt.date(2026, 12, 31): 104}
     card = await bot.chat(7301, "en").say("/schedule Sos")
+    assert "Was due by December 31, 2025: 75 (earlier figures)" in card["text"]
     assert "Due by December 31, 2026: +104 (total 144)" in card["text"]
 
-    reply = await admin.say("/sethousing Sos planned=150 ready=100")  # 100 + 104 > 150
+    reply = await admin.say(
+        "/sethousing Sos planned=150 ready=100 source=Khojavand district executive office"
+    )  # 100 + 104 > 150
     assert "2026-12-31=104" in reply["text"] and "Usage: /sethousing" in reply["text"]
     assert not buttons(reply)
 
-    preview = await admin.say("/sethousing Sos planned=150 ready=100 2026=0 2027=20")
-    text = preview["text"]
-    assert (
-        "Due by December 31, 2026: 104 → —" in text and "Due by December 31, 2027: — → 20" in text
+    preview = await admin.say(
+        "/sethousing Sos planned=150 ready=100 2026=0 2027=20"
+        " source=Khojavand district executive office"
     )
+    text = preview["text"]
+    assert "Due by December 31, 2026: 104 — you gave 2026-12-31=0" in text
+    assert "Will be added:\n• Due by December 31, 2027: 20" in text
     await admin.press(preview, "✅ Save")
-    assert await sos_deadlines(bot) == {dt.date(2027, 12, 31): 20}
+    assert await sos_deadlines(bot) == {dt.date(2025, 12, 31): 75, dt.date(2027, 12, 31): 20}
     entries = await audit_log(bot)
     assert [e.after.get("due:2026-12-31") for e in entries] == [104, None]
 
@@ -328,7 +354,12 @@ async def test_edit_and_cancel_a_caravan_tell_those_who_were_told(admin_bot, clo
     bot = admin_bot
     await bot.chat(7201, "ru").say("/subscribe Sos")
     admin = bot.chat(ADMIN, "en")
-    await admin.press(await admin.say("/addcaravan 2026-12-20 Sos 12 50"), "✅")
+    await admin.press(
+        await admin.say(
+            "/addcaravan 2026-12-20 Sos 12 50 source=Khojavand district executive office"
+        ),
+        "✅",
+    )
     await settle(bot)
     new = (await sos_caravans(bot))[-1]
     await bot.chat(7202, "en").say("/subscribe Sos")  # too late for the announcement
@@ -427,7 +458,7 @@ async def test_non_admins_are_refused_and_forged_buttons_do_nothing(admin_bot):
     for command in (
         "/admins",
         "/admins add 6001",
-        "/addcaravan 2026-12-20 Sos 12 50",
+        "/addcaravan 2026-12-20 Sos 12 50 source=Khojavand district executive office",
         "/sethousing Sos planned=300 ready=300",
         "/editcaravan 1 families=3",
         "/cancelcaravan 1",
@@ -440,7 +471,9 @@ async def test_non_admins_are_refused_and_forged_buttons_do_nothing(admin_bot):
 
     admin = bot.chat(ADMIN, "en")
     assert "/addcaravan" in (await admin.say("/help"))["text"]
-    preview = await admin.say("/addcaravan 2026-12-20 Sos 12 50")
+    preview = await admin.say(
+        "/addcaravan 2026-12-20 Sos 12 50 source=Khojavand district executive office"
+    )
     listing = await admin.say("/cancelcaravan Sos")
     for message, data in (
         (preview, data_of(preview, "✅")),  # the admin's own pending action
@@ -488,9 +521,11 @@ def test_parse_addcaravan_takes_the_date_first_and_numbers_last():
         99,
     )
     assert parse_addcaravan(["2026-12-20", "Sos", "12"], TODAY_DATE)[2:] == (12, None)
+    assert parse_addcaravan(["20.12.2026", "Sos", "12"], TODAY_DATE)[0] == dt.date(2026, 12, 20)
     for bad in (
         ["2026-12-20", "12", "50"],  # no place
-        ["20.12.2026", "Sos", "12"],
+        ["31.02.2026", "Sos", "12"],
+        ["2026/12/20", "Sos", "12"],
         ["2026-12-20", "Sos"],
         ["2026-12-20", "Sos", "-3"],
         ["2026-12-20", "Sos", "2.5"],
@@ -512,37 +547,64 @@ def test_parse_sethousing_years_mean_the_end_of_the_year():
     for bad in (
         ["Sos", "planned=10", "ready=1", "2026=5", "2026-12-31=5"],  # the same deadline twice
         ["Sos", "planned=10", "ready=1", "soon=5"],
-        ["Sos", "planned=10", "ready=5", "2026=6"],  # more than planned
+        ["Sos", "planned=10", "ready=11"],  # more ready than planned
         ["planned=10", "ready=1"],
     ):
         with pytest.raises(ArgError):
             parse_sethousing(bad, TODAY_DATE)
 
 
-def test_housing_deadlines_keep_the_current_future_ones_under_the_given_ones():
-    def report(as_of: dt.date, homes_total: int, due: dict[str, int]) -> HousingReport:
-        deadlines = [
-            HousingDeadline(due_by=dt.date.fromisoformat(d), homes=n) for d, n in due.items()
-        ]
-        return HousingReport(as_of=as_of, homes_total=homes_total, ready=1, deadlines=deadlines)
-
-    due = {"2025-12-31": 5, "2026-11-26": 6, "2027-12-31": 7}
-    current = report(dt.date(2025, 9, 14), 90, due)
-    older = report(dt.date(2024, 1, 1), 80, {"2030-01-01": 9})  # not the current report
-    sos = Settlement(slug="sos", housing=[older, current])
-    assert editing.housing_deadlines(sos, TODAY_DATE, {}) == {
-        dt.date(2026, 11, 26): 6,  # due today still counts
+def test_housing_plan_keeps_what_is_not_given_and_removes_only_with_zero():
+    current = {
+        "homes_total": 90,
+        "ready": 1,
+        "built": 4,
+        "under_construction": None,
+        "due:2025-12-31": 5,
+        "due:2026-11-26": 6,
+        "due:2027-12-31": 7,
+    }
+    plan = plan_housing(current, 90, 1, {}, TODAY_DATE)
+    assert plan.deadlines == {
+        dt.date(2025, 12, 31): 5,  # passed: kept as history
+        dt.date(2026, 11, 26): 6,  # due today still counts as ahead
         dt.date(2027, 12, 31): 7,
     }
+    statuses = {line.figure: line.status for line in plan.lines}
+    assert statuses == {
+        "homes_total": Status.SAME,
+        "ready": Status.SAME,
+        "due:2025-12-31": Status.HISTORY,
+        "due:2026-11-26": Status.KEPT,
+        "due:2027-12-31": Status.KEPT,
+        "built": Status.RETIRED,
+    }
+    assert plan.kept == {dt.date(2026, 11, 26): 6, dt.date(2027, 12, 31): 7}
+    assert not plan.changes and not plan.over_planned and not plan.past_given
+
     given = {dt.date(2027, 12, 31): 0, dt.date(2028, 6, 30): 3, dt.date(2026, 11, 26): 2}
-    assert editing.housing_deadlines(sos, TODAY_DATE, given) == {
+    plan = plan_housing(current, 90, 1, given, TODAY_DATE)
+    assert plan.deadlines == {
+        dt.date(2025, 12, 31): 5,
         dt.date(2026, 11, 26): 2,
         dt.date(2028, 6, 30): 3,
     }
-    assert editing.housing_deadlines(Settlement(slug="new", housing=[]), TODAY_DATE, given) == {
+    assert [(line.figure, line.status) for line in plan.changes] == [
+        ("due:2026-11-26", Status.CHANGED),
+        ("due:2027-12-31", Status.REMOVED),
+        ("due:2028-06-30", Status.ADDED),
+    ]
+    assert plan_housing({}, 10, 1, given, TODAY_DATE).deadlines == {
         dt.date(2026, 11, 26): 2,
         dt.date(2028, 6, 30): 3,
     }
+    # a passed deadline cannot be given a new value; the same value is harmless
+    assert plan_housing(current, 90, 1, {dt.date(2025, 12, 31): 9}, TODAY_DATE).past_given
+    assert not plan_housing(current, 90, 1, {dt.date(2025, 12, 31): 5}, TODAY_DATE).past_given
+    # only the deadlines from today on count with the ready homes towards those planned
+    assert not plan_housing(current, 14, 1, {}, TODAY_DATE).over_planned  # 1 + 6 + 7
+    assert plan_housing(current, 13, 1, {}, TODAY_DATE).over_planned
+    assert plan_housing(current, 90, 0, {}, TODAY_DATE).ready_down
 
 
 def test_parse_caravan_edit():

@@ -27,7 +27,7 @@ ADMIN, OTHER_ADMIN, STRANGER = 9001, 9002, 6001
 ADMINS = f"{ADMIN},{OTHER_ADMIN}"
 EXPIRED = "This button has expired or was already used. Send the command again."
 IMPORT_EXPIRED = "This import has expired. Please send the file again."
-NEW_CARAVAN = "/addcaravan 2026-12-20 Sos 12 50"
+NEW_CARAVAN = "/addcaravan 2026-12-20 Sos 12 50 source=Khojavand district executive office"
 
 
 @asynccontextmanager
@@ -155,7 +155,9 @@ async def test_a_restart_between_preview_and_confirm_loses_nothing(database_url:
         admin = before.chat(ADMIN)
         preview = await admin.say(NEW_CARAVAN)
         offer = await send_file(before, ADMIN, "data.yaml", await renamed_hadrut(database_url))
-        choices = await admin.say("/addcaravan 2026-12-22 Lachin 5")  # an ambiguous place
+        choices = await admin.say(
+            "/addcaravan 2026-12-22 Lachin 5 source=azertag.az"
+        )  # an ambiguous place
         assert "Several settlements" in choices["text"]
         settings = before.settings
     # the bot stops; the same Bot API and database are there when it starts again

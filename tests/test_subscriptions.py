@@ -443,10 +443,16 @@ def test_announcement_and_reminder_texts(translators, lang, fragments):
 def test_change_alert_text(translators):
     from bot.views import notices
 
-    changes = [("ready", 15, 40), ("due:2025-12-31", 85, 70), ("built", None, 3)]
+    changes = [
+        ("ready", 15, 40),
+        ("due:2025-12-31", 85, 70),
+        ("built", None, 3),
+        ("due:2026-12-31", 72, None),
+    ]
     text = notices.housing_change_alert(_sos(), changes, translators["en"])
     assert "Ready homes: 15 → <b>40</b>" in text
     assert "Due by December 31, 2025: 85 → <b>70</b>" in text
-    assert "Homes built: — → <b>3</b>" in text
+    assert "Homes built: <b>3</b> (new)" in text  # added or removed: in words, no "—"
+    assert "Due by December 31, 2026: removed (was 72)" in text and "—" not in text
     ru = notices.housing_change_alert(_sos(), changes, translators["ru"])
     assert "31 декабря 2025 г.: 85 → <b>70</b>" in ru

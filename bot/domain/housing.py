@@ -16,6 +16,7 @@ class Milestone:
     homes: int  # homes due by this date (as published: the increment, not the running sum)
     cumulative: int  # ready + everything due up to and including this date
     passed: bool  # the date is before today
+    history: bool = False  # passed before the figures' date: kept as history, not counted
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,18 @@ def build_schedule(
     ready: int | None,
     deadlines: Iterable[tuple[dt.date, int]],
     today: dt.date,
+    *,
+    as_of: dt.date | None = None,
 ) -> Schedule:
-    """Combine the published figures into milestones with running totals."""
+    """Combine the published figures into milestones with running totals. A deadline before
+    `as_of` (the figures' date: one carried over from earlier figures) is history: its homes
+    are not added to the ready ones again."""
     running = ready or 0
     milestones = []
     for due_by, homes in sorted(deadlines):
+        if as_of is not None and due_by < as_of:
+            milestones.append(Milestone(due_by, homes, running, True, history=True))
+            continue
         running += homes
         milestones.append(Milestone(due_by, homes, running, due_by < today))
     unscheduled = None

@@ -13,17 +13,20 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.domain.housing_edit import HousingPlan, Line, Status
 from bot.i18n import Translator, _
 from bot.views import callbacks as cb
 from bot.views.caravans import caravan_line, caravan_values_text
 from bot.views.common import (
     button,
+    change_text,
     datetime_text,
     escape,
     families_people,
     figure_label,
     figure_text,
     place_name,
+    reported_by,
 )
 from db.models import Admin, AuditEntry, Caravan, Settlement
 
@@ -34,11 +37,13 @@ MESSAGE_LIMIT = 4000  # Telegram's is 4096 characters; leave room for the closin
 ADMIN_HELP = [
     ("/admins [add|remove &lt;id&gt;]", _("list, add or remove admins")),
     (
-        "/addcaravan &lt;YYYY-MM-DD&gt; &lt;settlement&gt; &lt;families&gt; [people]",
+        "/addcaravan &lt;date&gt; &lt;settlement&gt; &lt;families&gt; [people] "
+        "source=&lt;link or office&gt;",
         _("record a caravan; subscribers are told"),
     ),
     (
-        "/sethousing &lt;settlement&gt; planned=&lt;n&gt; ready=&lt;n&gt; [YYYY=&lt;n&gt;]",
+        "/sethousing &lt;settlement&gt; planned=&lt;n&gt; ready=&lt;n&gt; [YYYY=&lt;n&gt;] "
+        "source=&lt;link or office&gt;",
         _("new housing figures as of today"),
     ),
     ("/editcaravan &lt;id|settlement&gt;", _("correct a caravan, or list a settlement's")),
@@ -81,18 +86,22 @@ def usage(command: str, tr: Translator) -> str:
         ),
         "addcaravan": (
             _(
-                "Usage: /addcaravan <date YYYY-MM-DD> <settlement> <families> [people]. "
-                "People, if given, must be at least the number of families."
+                "Usage: /addcaravan <date YYYY-MM-DD or DD.MM.YYYY> <settlement> <families> "
+                "[people] source=<link or office name>. People, if given, must be at least "
+                "the number of families. The source is the rest of the line, shown on the "
+                "public card."
             ),
-            "/addcaravan 2026-12-20 Qırmızı Bazar 24 99",
+            "/addcaravan 20.12.2026 Qırmızı Bazar 24 99 source=Khojavand district executive office",
         ),
         "sethousing": (
             _(
-                "Usage: /sethousing <settlement> planned=<n> ready=<n> and any deadlines as "
-                "<YYYY>=<n> (by 31 December) or <YYYY-MM-DD>=<n>. Deadlines from today on that "
-                "you do not give are kept; <YYYY>=0 removes one."
+                "Usage: /sethousing <settlement> planned=<n> ready=<n>, any deadlines as "
+                "<YYYY>=<n> (by 31 December), <YYYY-MM-DD>=<n> or <DD.MM.YYYY>=<n>, then "
+                "source=<link or office name>. Deadlines you do not give are kept (those "
+                "passed, as history); <date>=0 removes one; a new deadline must be today or "
+                "later."
             ),
-            "/sethousing Sos planned=120 ready=40 2026=30 2027-06-30=50",
+            "/sethousing Sos planned=120 ready=40 2026=30 30.06.2027=50 source=azertag.az",
         ),
         "editcaravan": (
             _(
@@ -169,22 +178,40 @@ def pick_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+def source_needed(typed: str, tr: Translator) -> str:
+    """Why a command that changes public figures needs `source=`, with the admin's own
+    command (`typed`, when known) to complete."""
+    _ = tr.gettext
+    text = "⚠️ " + escape(
+        _(
+            "Where do these figures come from? Add the source at the end of the command: "
+            "source=<link or office name>. The public card shows it as “reported by …”; "
+            "the audit log keeps who entered it."
+        )
+    )
+    if typed:
+        text += "\n<code>" + escape(f"{typed} source=") + "</code>"
+    return text
+
+
 def caravan_preview(
     settlement: Settlement,
     date: dt.date,
-    families: int,
-    people: int | None,
+    figures: tuple[int, int | None],
+    source: str,
     duplicates: Sequence[Caravan],
     today: dt.date,
     tr: Translator,
 ) -> str:
-    """What /addcaravan will create, and who will hear of it."""
+    """What /addcaravan will create, its source, and who will hear of it."""
     _ = tr.gettext
+    families, people = figures
     lines = [
         "🚌 <b>" + _("New caravan — please check") + "</b>",
         "",
         "📍 " + escape(place_name(settlement, tr)),
         "📅 " + tr.date(date) + " — " + families_people(families, people, tr),
+        "📰 " + reported_by(source, tr),
     ]
     for other in duplicates:
         lines.append(
@@ -211,52 +238,143 @@ def caravan_done(caravan: Caravan, tr: Translator, message: str) -> str:
 
 
 def figures_diff(
-    before: Mapping[str, int | None], after: Mapping[str, int | None], tr: Translator
+    before: Mapping[str, int | None],
+    after: Mapping[str, int | None],
+    today: dt.date,
+    tr: Translator,
 ) -> list[str]:
-    """`Homes planned: 120 → 150` for every figure, unchanged ones without an arrow."""
+    """`Homes planned: 120 → 150` for every figure, unchanged ones without an arrow, added
+    and removed ones said in words, deadlines passed by `today` as "was due by"."""
     names = ["homes_total", "ready"]
     names += sorted(k for k in {*before, *after} if k.startswith("due:"))
     lines = []
     for name in names:
         old, new = before.get(name), after.get(name)
         label = figure_label(name, tr)
+        if name.startswith("due:") and (day := dt.date.fromisoformat(name[4:])) < today:
+            label = tr.gettext("Was due by {date}").format(date=tr.date(day))
         if old == new:
             lines.append(f"• {label}: {figure_text(new, tr)}")
         else:
-            lines.append(f"• {label}: {figure_text(old, tr)} → <b>{figure_text(new, tr)}</b>")
+            lines.append("• " + change_text(label, old, new, tr))
     return lines
 
 
 def housing_preview(
     settlement: Settlement,
-    before: Mapping[str, int | None],
-    after: Mapping[str, int | None],
-    as_of: dt.date,
+    plan: HousingPlan,
+    current_as_of: dt.date | None,
+    source: str,
+    today: dt.date,
     tr: Translator,
 ) -> str:
-    """What /sethousing will record: each figure before → after."""
+    """What /sethousing will record: every figure that changes, is added, removed, kept or
+    kept as history, and why; the warnings; and what subscribers will be told."""
     _ = tr.gettext
     lines = [
         "🏠 <b>" + _("New housing figures — please check") + "</b>",
         "📍 " + escape(place_name(settlement, tr)),
-        _("As of {date}").format(date=tr.date(as_of)),
-        "",
-        *figures_diff(before, after, tr),
-        "",
-        _("Subscribers are told about the figures that change."),
+        _("As of {date}").format(date=tr.date(today)) + " · " + reported_by(source, tr),
     ]
+    for status in SECTION_ORDER:
+        chosen = [line for line in plan.lines if line.status is status]
+        if chosen:
+            lines += ["", "<b>" + escape(_(SECTIONS[status])) + "</b>"]
+            lines += ["• " + plan_line(line, current_as_of, today, tr) for line in chosen]
+    warnings = []
+    if plan.ready_down:
+        before = next(line.before for line in plan.lines if line.figure == "ready")
+        after = next(line.after for line in plan.lines if line.figure == "ready")
+        warnings.append(
+            _("Fewer homes ready than before ({old} → {new}): check that this is right.").format(
+                old=tr.number(before), new=tr.number(after)
+            )
+        )
+    if warnings:
+        lines += ["", *("⚠️ " + escape(warning) for warning in warnings)]
+    lines.append("")
+    if plan.changes:
+        lines.append(_("Subscribers are told about the figures that change, are added or removed."))
+    else:
+        lines.append(
+            _(
+                "No figure changes: the figures are dated today with this source. Subscribers "
+                "are not told."
+            )
+        )
     return "\n".join(lines)
+
+
+# the preview's sections, in this order
+SECTION_ORDER = (
+    Status.CHANGED,
+    Status.ADDED,
+    Status.REMOVED,
+    Status.SAME,
+    Status.KEPT,
+    Status.HISTORY,
+    Status.RETIRED,
+    Status.ABSENT,
+)
+SECTIONS = {
+    Status.CHANGED: _("Will change:"),
+    Status.ADDED: _("Will be added:"),
+    Status.REMOVED: _("Will be removed:"),
+    Status.SAME: _("Stays the same (given again):"),
+    Status.KEPT: _("Kept (not given):"),
+    Status.HISTORY: _("Kept as history:"),
+    Status.RETIRED: _("No longer on the card:"),
+    Status.ABSENT: _("Nothing to remove:"),
+}
+
+
+def plan_line(line: Line, current_as_of: dt.date | None, today: dt.date, tr: Translator) -> str:
+    """One figure of the /sethousing preview, with why it is there."""
+    _ = tr.gettext
+    day = line.due_by
+    label = figure_label(line.figure, tr)
+    if day is not None and day < today:
+        label = _("Was due by {date}").format(date=tr.date(day))
+    given = f"{day.isoformat()}=0" if day else ""
+    match line.status:
+        case Status.CHANGED:
+            return change_text(label, line.before, line.after, tr)
+        case Status.ADDED:
+            return f"{label}: <b>{figure_text(line.after, tr)}</b>"
+        case Status.REMOVED:
+            why = _("you gave {value}").format(value=given)
+            return f"{label}: <s>{figure_text(line.before, tr)}</s> — {escape(why)}"
+        case Status.SAME:
+            return f"{label}: {figure_text(line.after, tr)}"
+        case Status.KEPT:
+            why = _("not given: kept; {value} would remove it").format(value=given)
+            return f"{label}: {figure_text(line.after, tr)} — {escape(why)}"
+        case Status.HISTORY:
+            why = _("the date has passed: shown on the card as history; {value} removes it")
+            return f"{label}: {figure_text(line.after, tr)} — {escape(why.format(value=given))}"
+        case Status.RETIRED:
+            if current_as_of is None:
+                why = _("/sethousing does not set this figure")
+            else:
+                why = _(
+                    "/sethousing does not set this figure; the figures of {date} keep it as history"
+                ).format(date=tr.date(current_as_of))
+            return f"{label}: {figure_text(line.before, tr)} — {escape(why)}"
+        case _:
+            why = _("there is no such deadline: {value} changes nothing").format(value=given)
+            return f"{label} — {escape(why)}"
 
 
 def housing_done(
     settlement: Settlement,
     before: Mapping[str, int | None],
     after: Mapping[str, int | None],
+    today: dt.date,
     tr: Translator,
 ) -> str:
     _ = tr.gettext
     title = _("Housing figures saved: {place}").format(place=escape(place_name(settlement, tr)))
-    return "\n".join([f"✅ {title}", "", *figures_diff(before, after, tr)])
+    return "\n".join([f"✅ {title}", "", *figures_diff(before, after, today, tr)])
 
 
 def edit_preview(caravan: Caravan, values: Mapping[str, Any], tr: Translator) -> str:

@@ -8,6 +8,7 @@ views that put it into HTML; the names here are plain text, escaped where they a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from functools import partial
 from html import escape as _html_escape
@@ -63,6 +64,31 @@ def localized(note: dict[str, str] | None, tr: Translator) -> str | None:
     if any(note.values()):
         return tr.gettext("The source adds a remark not yet translated into this language.")
     return None
+
+
+# the source admin edits were stored with before a source was required (and its form once
+# migration 0008 took the admin's id out of it): an administrator, the chat, the day
+_ADMIN_ENTERED = re.compile(r"admin(?:istrator)?(?: \d+)?, via chat, (\d{4}-\d{2}-\d{2})")
+
+
+def plain_source(source: str, tr: Translator) -> str:
+    """A figure's source for the public, as plain text: as the dataset or the admin gave
+    it, except the old `admin <id>, via chat, <date>` of admin edits, which says, in the
+    reader's language, that an administrator entered it on that day (never who)."""
+    if match := _ADMIN_ENTERED.fullmatch(source.strip()):
+        day = dt.date.fromisoformat(match.group(1))
+        return tr.gettext("an administrator, on {date}").format(date=tr.date(day))
+    return source
+
+
+def source_text(source: str, tr: Translator) -> str:
+    """`plain_source`, HTML-escaped."""
+    return escape(plain_source(source, tr))
+
+
+def reported_by(source: str, tr: Translator) -> str:
+    """`Reported by <source>` in the reader's language (HTML)."""
+    return tr.gettext("Reported by {source}").format(source=source_text(source, tr))
 
 
 def kind_label(kind: str, tr: Translator) -> str:
@@ -123,6 +149,17 @@ def figure_label(figure: str, tr: Translator) -> str:
 def figure_text(value: int | None, tr: Translator) -> str:
     """A housing figure in the reader's language, `—` when there is none."""
     return tr.number(value) if value is not None else "—"
+
+
+def change_text(label: str, old: int | None, new: int | None, tr: Translator) -> str:
+    """`Ready homes: 10 → <b>40</b>`; a figure added or removed is said in words, never as
+    `— → 50` or `75 → —`."""
+    _ = tr.gettext
+    if old is None and new is not None:
+        return _("{label}: <b>{new}</b> (new)").format(label=label, new=tr.number(new))
+    if new is None and old is not None:
+        return _("{label}: removed (was {old})").format(label=label, old=tr.number(old))
+    return f"{label}: {figure_text(old, tr)} → <b>{figure_text(new, tr)}</b>"
 
 
 def datetime_text(moment: dt.datetime, tr: Translator) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.views.caravans import caravan_caveat, caravan_line, caravan_values_text
-from bot.views.common import escape, families_people, figure_label, figure_text, place_name
+from bot.views.common import change_text, escape, families_people, figure_label, place_name
 from db.models import Caravan, Settlement
 
 MANAGE_HINT = "/subscriptions"
@@ -55,13 +55,13 @@ def housing_change_alert(
     changes: Sequence[tuple[str, int | None, int | None]],
     tr: Translator,
 ) -> str:
-    """🏠 Housing figures updated: Sos — `Ready homes: 15 → 40`, one line per figure."""
+    """🏠 Housing figures updated: Sos — `Ready homes: 15 → 40`, one line per figure; one
+    added or removed is said in words (`common.change_text`), never as `→ —`."""
     _ = tr.gettext
     title = _("Housing figures updated: {place}").format(place=escape(place_name(settlement, tr)))
     lines = [f"🏠 <b>{title}</b>"]
     for figure, before, after in changes:
-        old, new = figure_text(before, tr), figure_text(after, tr)
-        lines.append(f"{figure_label(figure, tr)}: {old} → <b>{new}</b>")
+        lines.append(change_text(figure_label(figure, tr), before, after, tr))
     lines += ["", _manage_line(tr)]
     return "\n".join(lines)
 

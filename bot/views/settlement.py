@@ -22,6 +22,8 @@ from bot.views.common import (
     families_people,
     kind_label,
     localized,
+    reported_by,
+    source_text,
 )
 from db.models import Caravan, HousingReport, Settlement
 
@@ -37,13 +39,23 @@ def housing_lines(report: HousingReport | None, tr: Translator, freshness: Fresh
     if report is None:
         return ["🏠 " + _("No published schedule yet.")]
     deadlines = [(d.due_by, d.homes) for d in report.deadlines]
-    schedule = build_schedule(report.homes_total, report.ready, deadlines, freshness.today)
+    schedule = build_schedule(
+        report.homes_total, report.ready, deadlines, freshness.today, as_of=report.as_of
+    )
     lines = []
     if schedule.planned is not None:
         lines.append("🏠 " + _("Homes planned: {n}").format(n=f"<b>{number(schedule.planned)}</b>"))
     if schedule.ready is not None:
         lines.append("✅ " + _("Ready: {n}").format(n=f"<b>{number(schedule.ready)}</b>"))
     for step in schedule.milestones:
+        if step.history:  # passed before these figures: kept, not counted again
+            lines.append(
+                "⌛ "
+                + _("Was due by {date}: {n} (earlier figures)").format(
+                    date=tr.date(step.due_by), n=number(step.homes)
+                )
+            )
+            continue
         text = (
             _("Was due by {date}: +{n} (total {total})")
             if step.passed
@@ -81,8 +93,8 @@ def housing_lines(report: HousingReport | None, tr: Translator, freshness: Fresh
         lines.append("⚠️ " + _("Sources differ on these figures."))
     lines.append(
         "<i>"
-        + _("Figures as of {date}; source: {source}").format(
-            date=_as_of(report, tr), source=escape(report.source)
+        + _("Figures as of {date}; reported by {source}").format(
+            date=_as_of(report, tr), source=source_text(report.source, tr)
         )
         + "</i>"
     )
@@ -143,7 +155,7 @@ def returned_lines(caravans: Sequence[Caravan], tr: Translator, today: dt.date) 
             ).format(
                 figures=families_people(total.families, total.people, tr),
                 date=tr.date(total.date),
-                source=f"<i>{escape(total.source)}</i>",
+                source=f"<i>{source_text(total.source, tr)}</i>",
             )
         )
         if not total.agrees:
@@ -188,6 +200,7 @@ def settlement_card(settlement: Settlement, tr: Translator, freshness: Freshness
         lines.append(
             "📅 " + _("Next caravan: {caravan}").format(caravan=caravan_line(upcoming[0], tr))
         )
+        lines.append("   <i>" + reported_by(upcoming[0].source, tr) + "</i>")
     else:
         lines.append("📅 " + _("Next caravan: no published date yet."))
     note = localized(settlement.note, tr)

@@ -22,10 +22,11 @@ from handlers.admin.arguments import (
     parse_caravan_edit,
     parse_count,
     parse_sethousing,
+    split_source,
 )
 from handlers.admin.pending import CONFIRMABLE, PICKING, STORED_KINDS, Pending, recall, remember
 from handlers.admin.previews import cancel_preview, preview, with_settlement
-from handlers.admin.replies import actor, expired, reply, usage
+from handlers.admin.replies import actor, expired, missing_source, reply, usage
 from handlers.common import require_admin, show
 
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
@@ -95,31 +96,40 @@ async def remove_admin(update: Update, context: BotContext, target: int) -> None
 
 
 async def add_caravan(update: Update, context: BotContext) -> None:
-    """/addcaravan <YYYY-MM-DD> <settlement> <families> [people] → preview with ✅."""
+    """/addcaravan <date> <settlement> <families> [people] source=<…> → preview with ✅."""
     if not await require_admin(update, context):
         return
     try:
-        date, place, families, people = parse_addcaravan(context.args or [], context.today)
+        args, source = split_source(context.args or [])
+        date, place, families, people = parse_addcaravan(args, context.today)
     except ArgError as error:
         await usage(update, context, "addcaravan", error)
         return
-    data = {"date": date.isoformat(), "families": families, "people": people}
+    if source is None:
+        await missing_source(update, context, "addcaravan")
+        return
+    data = {"date": date.isoformat(), "families": families, "people": people, "source": source}
     await with_settlement(update, context, place, Pending("addcaravan", data))
 
 
 async def set_housing(update: Update, context: BotContext) -> None:
-    """/sethousing <settlement> planned=<n> ready=<n> [<YYYY|YYYY-MM-DD>=<n> …] → preview."""
+    """/sethousing <settlement> planned=<n> ready=<n> [<date>=<n> …] source=<…> → preview."""
     if not await require_admin(update, context):
         return
     try:
-        place, planned, ready, deadlines = parse_sethousing(context.args or [], context.today)
+        args, source = split_source(context.args or [])
+        place, planned, ready, deadlines = parse_sethousing(args, context.today)
     except ArgError as error:
         await usage(update, context, "sethousing", error)
+        return
+    if source is None:
+        await missing_source(update, context, "sethousing")
         return
     data = {
         "planned": planned,
         "ready": ready,
         "deadlines": {day.isoformat(): homes for day, homes in deadlines.items()},
+        "source": source,
     }
     await with_settlement(update, context, place, Pending("sethousing", data))
 

@@ -18,12 +18,17 @@ from handlers.admin.replies import actor, usage
 from handlers.common import show
 
 
-def _source(update: Update, context: BotContext) -> str:
-    """Where an admin's figure comes from — never a public source it does not have."""
-    return f"admin {actor(update)}, via chat, {context.today.isoformat()}"
+async def _sourced(update: Update, context: BotContext, data: dict[str, Any]) -> bool:
+    """An action kept from before sources were required has none: ask for the command again."""
+    if data.get("source"):
+        return True
+    await show(update, context, admin_cards.source_needed("", context.tr))
+    return False
 
 
 async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+    if not await _sourced(update, context, data):
+        return
     async with context.db() as session:
         settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
@@ -35,7 +40,7 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
             dt.date.fromisoformat(data["date"]),
             data["families"],
             data["people"],
-            _source(update, context),
+            data["source"],
         )
         admins.audit(
             session,
@@ -54,6 +59,8 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
 
 
 async def _do_set_housing(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+    if not await _sourced(update, context, data):
+        return
     async with context.db() as session:
         settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
@@ -66,7 +73,7 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
             planned=data["planned"],
             ready=data["ready"],
             deadlines={dt.date.fromisoformat(d): n for d, n in data["deadlines"].items()},
-            source=_source(update, context),
+            source=data["source"],
             now=context.state.clock(),
             timing=clock,
         )
@@ -75,7 +82,11 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
         )
         await session.commit()
     context.state.delivery.wake()
-    await show(update, context, admin_cards.housing_done(settlement, before, after, context.tr))
+    await show(
+        update,
+        context,
+        admin_cards.housing_done(settlement, before, after, context.today, context.tr),
+    )
 
 
 async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:

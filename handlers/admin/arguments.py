@@ -1,5 +1,6 @@
 """Admin command arguments, parsed and checked (pure): dates, counts, `name=number`
-figures and caravan ids; an `ArgError` says, as a msgid, what does not fit."""
+figures, the `source=` that ends a command, and caravan ids; an `ArgError` says, as a
+msgid, what does not fit."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from bot.domain.housing_edit import HousingPlan
 from bot.i18n import _
 
 MAX_FAMILIES = 5_000  # per caravan; the largest published ones are a few hundred
@@ -17,6 +19,11 @@ YEARS_AHEAD = 3  # a caravan further ahead than this is a typo
 DEADLINE_YEARS_AHEAD = 15
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DOTTED = re.compile(
+    r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
+)  # DD.MM.YYYY, as dates are written in Azerbaijan
+SOURCE_KEY = "source="
+MIN_SOURCE, MAX_SOURCE = 3, 300  # characters of a source: an office's name or a link
 _YEAR = re.compile(r"\d{4}")
 _NUMBER = re.compile(r"[-+]?[0-9]+(?:[.,][0-9]+)?")
 ID = re.compile(r"#?([1-9][0-9]{0,17})")  # a user or caravan id, `#` allowed
@@ -44,17 +51,42 @@ class ArgError(ValueError):
         self.values = values
 
 
+def _is_date(text: str) -> bool:
+    return bool(_DATE.fullmatch(text) or _DOTTED.fullmatch(text))
+
+
 def parse_date(text: str) -> dt.date:
-    """A real YYYY-MM-DD date."""
-    match = _DATE.fullmatch(text)
+    """A real date, YYYY-MM-DD or DD.MM.YYYY."""
     try:
-        if match is None:
-            raise ValueError
-        return dt.date(*(int(part) for part in match.groups()))
+        if match := _DATE.fullmatch(text):
+            return dt.date(*(int(part) for part in match.groups()))
+        if match := _DOTTED.fullmatch(text):
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year, month, day)
+        raise ValueError
     except ValueError:
         raise ArgError(
-            _("“{value}” is not a real date of the form YYYY-MM-DD."), value=text
+            _("“{value}” is not a real date of the form YYYY-MM-DD or DD.MM.YYYY."), value=text
         ) from None
+
+
+def split_source(args: list[str]) -> tuple[list[str], str | None]:
+    """The arguments before `source=`, and the source: the rest of the line after it (so it
+    may hold spaces), or None when no `source=` is given."""
+    for index, token in enumerate(args):
+        if token.lower().startswith(SOURCE_KEY):
+            source = " ".join([token[len(SOURCE_KEY) :], *args[index + 1 :]]).strip()
+            if not MIN_SOURCE <= len(source) <= MAX_SOURCE or not any(c.isalnum() for c in source):
+                raise ArgError(
+                    _(
+                        "The source should be a link or the name of an office, from {low} to "
+                        "{high} characters."
+                    ),
+                    low=MIN_SOURCE,
+                    high=MAX_SOURCE,
+                )
+            return args[:index], source
+    return args, None
 
 
 def parse_count(text: str, name: str, low: int, high: int) -> int:
@@ -123,9 +155,10 @@ def _assignments(tokens: list[str]) -> dict[str, str]:
 
 
 def parse_sethousing(args: list[str], today: dt.date) -> tuple[str, int, int, dict[dt.date, int]]:
-    """`<settlement…> planned=<n> ready=<n> [<YYYY or YYYY-MM-DD>=<n> …]`; a year alone means
-    by 31 December of that year, and 0 homes removes that deadline. The deadlines not given
-    are kept (`editing.housing_deadlines`), and checked once the settlement is known."""
+    """`<settlement…> planned=<n> ready=<n> [<YYYY, YYYY-MM-DD or DD.MM.YYYY>=<n> …]`; a year
+    alone means by 31 December of that year, and 0 homes removes that deadline. The
+    deadlines not given are kept, and all are checked against the current figures once the
+    settlement is known (`bot.domain.housing_edit`)."""
     place = [a for a in args if "=" not in a]
     values = _assignments([a for a in args if "=" in a])
     if not place or "planned" not in values or "ready" not in values:
@@ -136,7 +169,7 @@ def parse_sethousing(args: list[str], today: dt.date) -> tuple[str, int, int, di
     for key, value in values.items():
         if _YEAR.fullmatch(key):
             due_by = dt.date(int(key), 12, 31)
-        elif _DATE.fullmatch(key):
+        elif _is_date(key):
             due_by = parse_date(key)
         else:
             raise ArgError(_("Unknown figure “{value}”."), value=key)
@@ -151,20 +184,30 @@ def parse_sethousing(args: list[str], today: dt.date) -> tuple[str, int, int, di
             ready=ready,
             planned=planned,
         )
-    if ready + sum(deadlines.values()) > planned:
-        raise ArgError(
-            _("Ready homes and the deadlines add up to more than planned ({planned})."),
-            planned=planned,
-        )
     return " ".join(place), planned, ready, deadlines
 
 
-def check_kept_deadlines(
-    planned: int, ready: int, stored: dict[dt.date, int], given: dict[dt.date, int]
-) -> None:
-    """The deadlines /sethousing keeps from the current figures count towards planned too."""
-    if ready + sum(stored.values()) > planned:
-        kept = ", ".join(f"{day.isoformat()}={n}" for day, n in stored.items() if day not in given)
+def check_plan(plan: HousingPlan, planned: int, today: dt.date) -> None:
+    """What /sethousing refuses once the current figures are known: a new value for a
+    deadline that has passed, and more homes ready and due from today on than planned."""
+    if plan.past_given:
+        day, _homes = plan.past_given[0]
+        raise ArgError(
+            _(
+                "The deadline {value} has already passed (today is {today}): a deadline must "
+                "be today or later. A passed deadline stays on the card as history; "
+                "{value}=0 removes it."
+            ),
+            value=day.isoformat(),
+            today=today.isoformat(),
+        )
+    if plan.over_planned:
+        kept = ", ".join(f"{day.isoformat()}={n}" for day, n in plan.kept.items())
+        if not kept:
+            raise ArgError(
+                _("Ready homes and the deadlines add up to more than planned ({planned})."),
+                planned=planned,
+            )
         raise ArgError(
             _(
                 "Ready homes and the deadlines add up to more than planned ({planned}), with "

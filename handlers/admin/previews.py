@@ -4,22 +4,23 @@ when several match) and the preview with ✅ and ↩️, stored as a pending act
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from telegram import Update
 
 from bot.context import BotContext
+from bot.domain.housing_edit import plan_housing
 from bot.views import admin as admin_cards
 from bot.views.common import escape
-from db import editing
+from db import editing, outbox
 from db.models import Settlement
-from handlers.admin.arguments import ArgError, check_kept_deadlines
+from handlers.admin.arguments import ArgError, check_plan
 from handlers.admin.pending import Pending, remember
 from handlers.admin.replies import reply, reply_with, usage
 from handlers.common import place_query, show
 
 MAX_CHOICES = 10
 CARAVAN_LIST = 15
+NEEDS_SOURCE = ("addcaravan", "sethousing")  # what the public sees needs a source
 
 
 async def with_settlement(update: Update, context: BotContext, text: str, pending: Pending) -> None:
@@ -67,6 +68,9 @@ async def preview(update: Update, context: BotContext, pending: Pending) -> None
     """Show what the pending action will do, with ✅ and ↩️ (or the list it asked for); the
     action is stored only when its preview is shown."""
     tr, data = context.tr, pending.data
+    if pending.kind in NEEDS_SOURCE and not data.get("source"):  # kept from an older version
+        await show(update, context, admin_cards.source_needed("", tr))
+        return
     async with context.db() as session:
         settlement = await editing.settlement(session, data["slug"])
         if settlement is None:
@@ -81,32 +85,38 @@ async def preview(update: Update, context: BotContext, pending: Pending) -> None
             date = dt.date.fromisoformat(data["date"])
             duplicates = await editing.caravans_on(session, settlement.id, date)
             text = admin_cards.caravan_preview(
-                settlement, date, data["families"], data["people"], duplicates, context.today, tr
+                settlement,
+                date,
+                (data["families"], data["people"]),
+                data["source"],
+                duplicates,
+                context.today,
+                tr,
             )
             confirm = context._("Record the caravan")
         else:
             given = {dt.date.fromisoformat(d): n for d, n in data["deadlines"].items()}
-            stored = editing.housing_deadlines(settlement, context.today, given)
+            current = outbox.housing_figures(settlement)
+            plan = plan_housing(current, data["planned"], data["ready"], given, context.today)
             try:
-                check_kept_deadlines(data["planned"], data["ready"], stored, given)
+                check_plan(plan, data["planned"], context.today)
             except ArgError as error:
                 await usage(update, context, "sethousing", error)
                 return
             # from here on the deadlines are those the preview shows: ✅ stores exactly these
-            data["deadlines"] = {day.isoformat(): homes for day, homes in stored.items()}
-            before = editing.admin_figures(settlement)
+            data["deadlines"] = {day.isoformat(): n for day, n in sorted(plan.deadlines.items())}
+            report = settlement.current_report
             text = admin_cards.housing_preview(
-                settlement, before, _figures(data), context.today, tr
+                settlement,
+                plan,
+                report.as_of if report else None,
+                data["source"],
+                context.today,
+                tr,
             )
             confirm = context._("Save the figures")
     token = await remember(update, context, pending)
     await show(update, context, text, admin_cards.confirm_keyboard(token, confirm, tr))
-
-
-def _figures(data: dict[str, Any]) -> dict[str, int | None]:
-    figures: dict[str, int | None] = {"homes_total": data["planned"], "ready": data["ready"]}
-    figures |= {f"due:{day}": homes for day, homes in sorted(data["deadlines"].items())}
-    return figures
 
 
 async def cancel_preview(update: Update, context: BotContext, target: int) -> None:

@@ -34,6 +34,18 @@ async def usage(update: Update, context: BotContext, command: str, error: ArgErr
     await reply(update, text)
 
 
+async def missing_source(update: Update, context: BotContext, command: str) -> None:
+    """A public figure needs a source: say so, and give the admin's own command back with
+    `source=` at its end to complete (nothing typed is lost)."""
+    typed = " ".join((update.effective_message.text or "").split())
+    text = (
+        admin_cards.source_needed(typed, context.tr)
+        + "\n\n"
+        + admin_cards.usage(command, context.tr)
+    )
+    await reply(update, text)
+
+
 async def expired(update: Update, context: BotContext) -> None:
     await update.callback_query.answer(
         context._("This button has expired or was already used. Send the command again."),

@@ -1,8 +1,8 @@
 """contacts and faq_entries: official contacts entered by admins with their source, and
 answers admins turned into FAQ entries
 
-Revision ID: 0012
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 
 Two new tables, neither of them place data: no data_version trigger (0006) watches them, and
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
