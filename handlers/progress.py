@@ -1,0 +1,131 @@
+"""/progress [place] and the 📊 buttons: the progress chart as a photo, drawn off the event
+loop once per place copy, place, language and day, and sent again by Telegram's file_id."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.views import callbacks as cb
+from bot.views import chart
+from bot.views import progress as view
+from bot.views.common import district_name
+from bot.views.districts import PROGRESS, choices_keyboard
+from db.models import District, Settlement
+from handlers.common import freshness, place_query, show_search_outcome, which_one
+
+
+async def show_progress(update: Update, context: BotContext) -> None:
+    """/progress [settlement|district]: that place's chart; no place, every settlement's."""
+    if not context.args:
+        await send_chart(update, context, None)
+        return
+    text = place_query(" ".join(context.args))
+    found = (await context.places()).find(text)
+    place = found.settlement or found.district
+    if place is not None:
+        await send_chart(update, context, place)
+    elif found.settlements or found.districts:
+        markup = choices_keyboard(found.settlements, found.districts, context.tr, PROGRESS)
+        await update.effective_message.reply_text(which_one(context, text), reply_markup=markup)
+    else:
+        await show_search_outcome(update, context, text, found)
+
+
+async def press_progress(update: Update, context: BotContext) -> None:
+    """📊 on a card, a district or the list of districts."""
+    query = update.callback_query
+    prefix, slug = cb.parse(query.data)
+    data = (await context.places()).data
+    place: Settlement | District | None = None
+    if prefix == cb.PROGRESS_SETTLEMENT:
+        place = data.settlement(slug)
+    elif prefix == cb.PROGRESS_DISTRICT:
+        place = data.district(slug)
+    if place is None and prefix != cb.PROGRESS_ALL:
+        await query.answer(context._("This place is no longer in the list."), show_alert=True)
+        return
+    await query.answer()
+    await send_chart(update, context, place)
+
+
+async def send_chart(
+    update: Update, context: BotContext, place: Settlement | District | None
+) -> None:
+    """The chart of `place` (None: every settlement) with its caption, or, when nothing about
+    it is published, a sentence saying so."""
+    places, tr, today = await context.places(), context.tr, context.today
+    data, credit = places.data, f"@{context.bot.username}"
+    if isinstance(place, Settlement):
+        settlements, name = [place], place.name(tr.lang)
+        caption = view.settlement_caption(place, tr, freshness(context))
+
+        def draw() -> chart.Chart:
+            return chart.settlement_chart(place, tr, today, credit=credit)
+    else:
+        if isinstance(place, District):
+            settlements, name = place.settlements, district_name(place, tr)
+            caption = view.district_caption(place, tr, today)
+        else:
+            settlements = list(data.settlements.values())
+            name = tr.gettext("Progress in every settlement")
+            caption = view.overall_caption(settlements, tr, today)
+
+        def draw() -> chart.Chart:
+            return chart.places_chart(name, settlements, tr, today, credit=credit)
+
+    chat = update.effective_chat
+    if not view.has_figures(settlements, today):
+        await chat.send_message(view.nothing_to_draw(name, tr), parse_mode=ParseMode.HTML)
+        return
+    kind = "all" if place is None else type(place).__name__.lower()
+    key = ("chart", kind, getattr(place, "slug", ""), tr.lang, today, credit)
+    markup = view.chart_keyboard(place, tr)
+    sent = places.uploads.get(key)
+    if sent is not None:
+        try:
+            await chat.send_photo(sent, caption=caption, parse_mode=ParseMode.HTML,
+                                  reply_markup=markup)  # fmt: skip
+            return
+        except BadRequest:  # Telegram no longer knows it: upload again
+            places.uploads.pop(key, None)
+    if key not in places.images:
+        await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+    png = await places.image(key, timed(draw, context, kind))
+    message = await chat.send_photo(
+        InputFile(png, filename=f"progress-{getattr(place, 'slug', 'all')}.png"),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )
+    if message.photo:
+        places.uploads[key] = message.photo[-1].file_id
+
+
+def timed(draw: Callable[[], chart.Chart], context: BotContext, kind: str) -> Callable[[], bytes]:
+    """`draw`'s PNG, its drawing time observed in `returnbot_chart_seconds`."""
+    histogram: Any = context.state.metrics.charts.labels(kind)
+
+    def drawn() -> bytes:
+        started = time.perf_counter()
+        png = draw().png
+        histogram.observe(time.perf_counter() - started)
+        return png
+
+    return drawn
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("progress", show_progress),
+    CallbackQueryHandler(
+        press_progress,
+        pattern=cb.pattern(cb.PROGRESS_SETTLEMENT, cb.PROGRESS_DISTRICT, cb.PROGRESS_ALL),
+    ),
+]
