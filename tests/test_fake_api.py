@@ -194,14 +194,14 @@ async def test_photos_are_held_to_telegrams_limits(bot: Bot, api: FakeBotAPI) ->
     again = await bot.send_photo(USER, first.photo[-1].file_id)
     assert again.photo[-1].file_id == first.photo[-1].file_id
     for width, height in ((6000, 4001), (2100, 100), (50, 1001)):
-        with pytest.raises(BadRequest, match="(?i)photo_invalid_dimensions"):
+        with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
             await bot.send_photo(USER, png(width, height))
     await bot.send_photo(USER, png(2000, 100))  # exactly 20 : 1
     huge = png(100, 100) + b"\0" * (10 * 1024 * 1024)
-    with pytest.raises(BadRequest, match="(?i)photo_save_file_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)photo_save_file_invalid"):
         await bot.send_photo(USER, huge)
     document = await bot.send_document(USER, png(3, 2), filename="a.png")
-    with pytest.raises(BadRequest, match="(?i)can.t use file of type document as photo"):
+    with pytest.raises(BadRequest, match=r"(?i)can.t use file of type document as photo"):
         await bot.send_photo(USER, document.document.file_id)
 
 

@@ -8,6 +8,7 @@ change that draws again. The core journey runs on SQLite and PostgreSQL, the res
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import os
@@ -48,8 +49,6 @@ def data(sqlite_template: Path) -> snapshot.PlaceData:
                 return await snapshot.load(session)
         finally:
             await engine.dispose()
-
-    import asyncio
 
     return asyncio.run(load())
 
@@ -201,7 +200,7 @@ async def sqlite_bot(sqlite_url: str) -> AsyncIterator[RunningBot]:
         yield bot
 
 
-async def exchange(bot: RunningBot, act: Any, user_id: int, lang: str) -> list[Any]:
+async def exchange(bot: RunningBot, act: Any) -> list[Any]:
     """Do `act` (send a text, press a button) and wait until the bot has answered it."""
     api = bot.api
     mark = len(api.calls)
@@ -220,9 +219,7 @@ async def exchange(bot: RunningBot, act: Any, user_id: int, lang: str) -> list[A
 
 
 async def say(bot: RunningBot, text: str, user_id: int = 1001, lang: str = "en") -> list[Any]:
-    return await exchange(
-        bot, lambda: bot.api.send_text(text, user_id=user_id, language_code=lang), user_id, lang
-    )
+    return await exchange(bot, lambda: bot.api.send_text(text, user_id=user_id, language_code=lang))
 
 
 async def press(
@@ -230,10 +227,7 @@ async def press(
 ) -> list[Any]:
     data = button(message, label)["callback_data"]
     return await exchange(
-        bot,
-        lambda: bot.api.press(message, data, user_id=user_id, language_code=lang),
-        user_id,
-        lang,
+        bot, lambda: bot.api.press(message, data, user_id=user_id, language_code=lang)
     )
 
 
