@@ -112,6 +112,20 @@ def test_a_settlement_chart_is_a_phone_sized_png_whose_text_renders(data, lang):
         assert {"д", "ж", "ё"} & set(texts)
 
 
+def test_every_settlement_and_district_of_the_dataset_draws_cleanly(data):
+    """Whatever a place has published (planned only, ready only, no housing, months only),
+    its chart draws without a warning and within the photo limits."""
+    tr = TRANSLATORS["az"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for settlement in data.settlements.values():
+            drawn = chart.settlement_chart(settlement, tr, DAY)
+            within_photo_limits(read_png(drawn.png), drawn.png)
+        for district in data.districts.values():
+            drawn = chart.places_chart(district.name("az"), district.settlements, tr, DAY)
+            within_photo_limits(read_png(drawn.png), drawn.png)
+
+
 @pytest.mark.parametrize("lang", ["az", "en", "ru"])
 def test_a_district_and_the_overall_chart_have_one_bar_per_settlement(data, lang):
     tr = TRANSLATORS[lang]

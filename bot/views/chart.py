@@ -120,14 +120,21 @@ def settlement_chart(
     def draw(figure: Any) -> None:
         _header(figure, settlement.name(tr.lang), district_name(settlement.district, tr))
         _figures(figure, homes, families, tr)
-        top = figure.add_axes((0.13, 0.47, 0.80, 0.29))
-        bottom = figure.add_axes((0.13, 0.12, 0.80, 0.26), sharex=top)
-        _homes_axes(top, homes, tr, today)
-        _families_axes(bottom, families, tr, today)
-        _time_axis(bottom, top, homes, families, tr, today)
+        if homes.empty or families.empty:  # the empty one a line under the figures
+            band = figure.add_axes((0.13, 0.67, 0.80, 0.06))
+            whole = figure.add_axes((0.13, 0.12, 0.80, 0.47))
+            _homes_axes(band if homes.empty else whole, homes, tr, today)
+            _families_axes(band if families.empty else whole, families, tr, today)
+            _time_axis(whole, None, homes, families, tr, today)
+        else:
+            top = figure.add_axes((0.13, 0.47, 0.80, 0.29))
+            bottom = figure.add_axes((0.13, 0.12, 0.80, 0.26), sharex=top)
+            _homes_axes(top, homes, tr, today)
+            _families_axes(bottom, families, tr, today)
+            _time_axis(bottom, top, homes, families, tr, today)
         report = settlement.current_report
         lines = []
-        if report is not None:
+        if report is not None and not homes.empty:
             lines.append(tr.gettext("Homes: {source}").format(source=_short(report.source)))
         counted = len([c for c in settlement.caravans if c.date is None or c.date < today])
         if counted:
@@ -165,7 +172,8 @@ def _figures(figure: Any, homes: progress.Homes, families: progress.Families, tr
         big, small = tr.number(homes.planned), _("homes planned")
     else:
         big, small = "—", _("no published housing figures")
-    figure.text(0.05, 0.865, big, fontsize=26, weight="bold", color=GREEN, va="top")
+    colour = GREEN if ready is not None else INK
+    figure.text(0.05, 0.865, big, fontsize=26, weight="bold", color=colour, va="top")
     figure.text(0.05, 0.815, small, fontsize=13, color=INK, va="top")
     count = tr.ngettext("family returned", "families returned", families.total)
     figure.text(
@@ -178,6 +186,7 @@ def _empty(ax: Any, title: str, text: str) -> None:
     ax.set_title(title, loc="left", fontsize=15, weight="bold", color=INK)
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=MUTED)
     ax.set_yticks([])
+    ax.set_xticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
 
@@ -216,8 +225,7 @@ def _homes_axes(ax: Any, homes: progress.Homes, tr: Translator, today: dt.date) 
     top = max([homes.planned or 0, *(p.value for p in homes.plan + homes.ready)])
     ax.set_ylim(0, top * 1.45 or 1)
     _today(ax, today, tr)
-    ax.legend(loc="upper left", fontsize=11, frameon=False)
-    ax.tick_params(labelbottom=False)
+    _legend(ax)
 
 
 def _families_axes(ax: Any, families: progress.Families, tr: Translator, today: dt.date) -> None:
@@ -249,7 +257,12 @@ def _families_axes(ax: Any, families: progress.Families, tr: Translator, today: 
     values = [p.value for p in families.arrived + families.announced + families.reported]
     ax.set_ylim(0, max(values, default=0) * 1.55 or 1)
     _today(ax, today, tr)
-    ax.legend(loc="upper left", fontsize=11, frameon=False)
+    _legend(ax)
+
+
+def _legend(ax: Any) -> None:
+    if ax.get_legend_handles_labels()[0]:  # (a lone planned total has nothing to explain)
+        ax.legend(loc="upper left", fontsize=11, frameon=False)
 
 
 def _label(ax: Any, point: progress.Point, tr: Translator, color: str, *, below: bool) -> None:
@@ -281,7 +294,7 @@ def _today(ax: Any, today: dt.date, tr: Translator) -> None:
 
 def _time_axis(
     ax: Any,
-    top: Any,
+    top: Any | None,
     homes: progress.Homes,
     families: progress.Families,
     tr: Translator,
@@ -309,7 +322,8 @@ def _time_axis(
 
     ax.xaxis.set_major_formatter(FuncFormatter(name))
     ax.tick_params(axis="x", labelsize=12)
-    top.tick_params(axis="x", length=0)
+    if top is not None:  # the upper of two panels: its months are the lower one's
+        top.tick_params(axis="x", length=0, labelbottom=False)
 
 
 def _footer(
