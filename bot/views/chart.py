@@ -388,9 +388,9 @@ def places_chart(
         figure.text(0.04, 1 - 0.75 / height, " · ".join(summary), fontsize=13, color=INK,
                     va="top")  # fmt: skip
         bottom, span = footer / height, (ROW * max(len(rows), 2)) / height
-        left = figure.add_axes((0.30, bottom, 0.40, span))
-        right = figure.add_axes((0.74, bottom, 0.22, span), sharey=left)
-        _homes_bars(left, rows, names, tr)
+        left = figure.add_axes((0.30, bottom, 0.38, span))
+        right = figure.add_axes((0.72, bottom, 0.25, span), sharey=left)
+        _homes_bars(left, rows, names, tr, (0.03, 1 - 1.0 / height))
         _families_bars(right, rows, tr)
         if not rows:
             left.text(0.5, 0.5, _("No published figures yet."), transform=left.transAxes,
@@ -415,7 +415,11 @@ def _row_name(settlement: Any, tr: Translator) -> str:
 
 
 def _homes_bars(
-    ax: Any, rows: Sequence[progress.Row], names: dict[str, str], tr: Translator
+    ax: Any,
+    rows: Sequence[progress.Row],
+    names: dict[str, str],
+    tr: Translator,
+    legend_at: tuple[float, float],
 ) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -444,15 +448,22 @@ def _homes_bars(
     ax.set_xlim(0, top * 1.45)
     ax.tick_params(axis="y", length=0)
     _bare_x(ax)
-    ax.set_title(_("Homes ready of planned"), loc="left", fontsize=13, weight="bold",
-                 color=INK, pad=26)  # fmt: skip
+    _column_title(ax, _("Homes ready of planned"), 26)
     legend = [
         Patch(color=GREEN, label=_("homes ready")),
         Patch(color=GREY, label=_("homes planned")),
         Line2D([], [], marker="D", color=ORANGE, linestyle="", label=_("due by the next deadline")),
     ]
-    ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=9,
-              frameon=False, handlelength=1, columnspacing=0.8, borderaxespad=0.1)  # fmt: skip
+    # across the whole width, under the summary: a column is too narrow for it
+    ax.figure.legend(handles=legend, loc="upper left", bbox_to_anchor=legend_at, ncol=3,
+                     fontsize=10.5, frameon=False, handlelength=1.2,
+                     columnspacing=1.2)  # fmt: skip
+
+
+def _column_title(ax: Any, title: str, width: int) -> None:
+    """A column's title over its bars, on two lines when longer than `width` characters."""
+    ax.set_title(textwrap.fill(title, width), loc="left", fontsize=12, weight="bold",
+                 color=INK, pad=8, linespacing=1.1)  # fmt: skip
 
 
 def _families_bars(ax: Any, rows: Sequence[progress.Row], tr: Translator) -> None:
@@ -465,8 +476,7 @@ def _families_bars(ax: Any, rows: Sequence[progress.Row], tr: Translator) -> Non
     ax.set_xlim(0, top * 1.4)
     ax.tick_params(axis="y", left=False, labelleft=False)
     _bare_x(ax)
-    ax.set_title(tr.gettext("Families returned"), loc="left", fontsize=13, weight="bold",
-                 color=INK, pad=26)  # fmt: skip
+    _column_title(ax, tr.gettext("Families returned"), 14)
 
 
 def _bare_x(ax: Any) -> None:

@@ -29,6 +29,12 @@ def figures_line(settlements: Sequence[Settlement], tr: Translator, today: dt.da
     planned = sum(r.planned or 0 for r in rows if r.ready is not None)
     families = sum(r.families for r in rows)
     parts = []
+    if not planned and any(r.ready for r in rows):  # homes ready, none planned published
+        alone = sum(r.ready or 0 for r in rows)
+        parts.append(
+            "✅ "
+            + tr.ngettext("{n} home ready", "{n} homes ready", alone).format(n=tr.number(alone))
+        )
     if planned:
         parts.append(
             "✅ "
