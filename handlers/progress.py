@@ -4,7 +4,8 @@ loop once per place copy, place, language and day, and sent again by Telegram's 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InputFile, Update
@@ -13,6 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.places import Places
 from bot.views import callbacks as cb
 from bot.views import chart
 from bot.views import progress as view
@@ -56,55 +58,84 @@ async def press_progress(update: Update, context: BotContext) -> None:
     await send_chart(update, context, place)
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What a chart of one place is made of: its name, settlements, caption and drawing."""
+
+    kind: str  # settlement, district, all
+    slug: str
+    name: str
+    settlements: Sequence[Settlement]
+    caption: str
+    draw: Callable[[], chart.Chart]
+
+
+def picture(places: Places, place: Settlement | District | None, context: BotContext) -> Picture:
+    """The chart of `place` (None: every settlement), taken from this copy of the data."""
+    data, tr, today = places.data, context.tr, context.today
+    credit = f"@{context.bot.username}"
+    if isinstance(place, Settlement):
+        place = data.settlement(place.slug) or place  # (not one of an older copy)
+        caption = view.settlement_caption(place, tr, freshness(context))
+        settlement = place
+        return Picture(
+            kind="settlement",
+            slug=place.slug,
+            name=place.name(tr.lang),
+            settlements=[place],
+            caption=caption,
+            draw=lambda: chart.settlement_chart(settlement, tr, today, credit=credit),
+        )
+    if isinstance(place, District):
+        district = data.district(place.slug) or place
+        name, settlements = district_name(district, tr), district.settlements
+        caption = view.district_caption(district, tr, today)
+        kind, slug = "district", district.slug
+    else:
+        name = tr.gettext("Progress in every settlement")
+        settlements = list(data.settlements.values())
+        caption = view.overall_caption(settlements, tr, today)
+        kind, slug = "all", "all"
+    return Picture(
+        kind=kind,
+        slug=slug,
+        name=name,
+        settlements=settlements,
+        caption=caption,
+        draw=lambda: chart.places_chart(name, settlements, tr, today, credit=credit),
+    )
+
+
 async def send_chart(
     update: Update, context: BotContext, place: Settlement | District | None
 ) -> None:
     """The chart of `place` (None: every settlement) with its caption, or, when nothing about
     it is published, a sentence saying so."""
-    places, tr, today = await context.places(), context.tr, context.today
-    data, credit = places.data, f"@{context.bot.username}"
-    if isinstance(place, Settlement):
-        settlements, name = [place], place.name(tr.lang)
-        caption = view.settlement_caption(place, tr, freshness(context))
-
-        def draw() -> chart.Chart:
-            return chart.settlement_chart(place, tr, today, credit=credit)
-    else:
-        if isinstance(place, District):
-            settlements, name = place.settlements, district_name(place, tr)
-            caption = view.district_caption(place, tr, today)
-        else:
-            settlements = list(data.settlements.values())
-            name = tr.gettext("Progress in every settlement")
-            caption = view.overall_caption(settlements, tr, today)
-
-        def draw() -> chart.Chart:
-            return chart.places_chart(name, settlements, tr, today, credit=credit)
-
-    chat = update.effective_chat
-    if not view.has_figures(settlements, today):
-        await chat.send_message(view.nothing_to_draw(name, tr), parse_mode=ParseMode.HTML)
+    places, tr, chat = await context.places(), context.tr, update.effective_chat
+    shown = picture(places, place, context)
+    if not view.has_figures(shown.settlements, context.today):
+        await chat.send_message(view.nothing_to_draw(shown.name, tr), parse_mode=ParseMode.HTML)
         return
-    kind = "all" if place is None else type(place).__name__.lower()
-    key = ("chart", kind, getattr(place, "slug", ""), tr.lang, today, credit)
-    markup = view.chart_keyboard(place, tr)
-    sent = places.uploads.get(key)
-    if sent is not None:
-        try:
-            await chat.send_photo(sent, caption=caption, parse_mode=ParseMode.HTML,
-                                  reply_markup=markup)  # fmt: skip
-            return
-        except BadRequest:  # Telegram no longer knows it: upload again
-            places.uploads.pop(key, None)
-    if key not in places.images:
-        await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
-    png = await places.image(key, timed(draw, context, kind))
-    message = await chat.send_photo(
-        InputFile(png, filename=f"progress-{getattr(place, 'slug', 'all')}.png"),
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-    )
+    key = ("chart", shown.kind, shown.slug, tr.lang, context.today, context.bot.username)
+    photo: str | InputFile | None = places.uploads.get(key)
+    if photo is None:
+        if key not in places.images:
+            await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+        png = await places.image(key, timed(shown.draw, context, shown.kind))
+        photo = InputFile(png, filename=f"progress-{shown.slug}.png")
+    try:
+        message = await chat.send_photo(
+            photo,
+            caption=shown.caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=view.chart_keyboard(place, tr),
+        )
+    except BadRequest:
+        if isinstance(photo, InputFile):
+            raise
+        places.uploads.pop(key, None)  # Telegram no longer knows the file_id: upload again
+        await send_chart(update, context, place)
+        return
     if message.photo:
         places.uploads[key] = message.photo[-1].file_id
 
