@@ -166,6 +166,14 @@ def test_a_font_without_the_letters_would_show_boxes_and_is_caught(data):
         assert read_png(bad.png).tobytes() != read_png(good.png).tobytes()
 
 
+def test_dollar_signs_in_a_source_are_drawn_as_they_are():
+    """Text from the data is never read as matplotlib's TeX: "$x^{" would fail to draw."""
+    text = "about $x^{$ homes (report.az)"
+    drawn = chart._render(lambda figure: figure.text(0.1, 0.5, text), 1.0, None)
+    assert text in drawn.texts
+    read_png(drawn.png)
+
+
 def test_drawing_needs_no_writable_home_and_prints_no_warning(tmp_path):
     """Run as root or with a read-only HOME (CI, the container), matplotlib's cache goes to
     a temporary folder of its own, and nothing is printed."""

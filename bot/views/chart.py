@@ -35,6 +35,7 @@ GREEN, ORANGE, GREY, BLUE, INK, MUTED = (
 FONT_FILE = "DejaVuSans.ttf"  # matplotlib's own copy: ə, ğ, ı, ş, ö, ü, ç and Cyrillic
 
 _drawing = threading.Lock()  # matplotlib is not thread-safe: one chart at a time
+_fonts: set[Path] = set()  # fonts registered with matplotlib's font manager
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,20 @@ def _render(draw: Callable[[Any], None], height: float, font: Path | None) -> Ch
 
     font = font or font_path()
     with _drawing:
-        font_manager.fontManager.addfont(str(font))
+        if font not in _fonts:  # (addfont appends to matplotlib's list each time)
+            font_manager.fontManager.addfont(str(font))
+            _fonts.add(font)
         family = font_manager.FontProperties(fname=str(font)).get_name()
         style = {
             "font.family": [family],
             "font.size": 13,
+            "text.parse_math": False,  # a source may hold "$": it is text, never TeX
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.edgecolor": GREY,
             "axes.labelcolor": INK,
             "xtick.color": MUTED,
             "ytick.color": INK,
-            "svg.fonttype": "none",
         }
         with matplotlib.rc_context(style):
             figure = Figure(figsize=(WIDTH, height), dpi=DPI, facecolor="white")
