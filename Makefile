@@ -50,6 +50,7 @@ bench: $(BIN)/returnbot locales bytecode
 	$(BIN)/python -m bench.queries
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.chart
 
 lint: $(BIN)/returnbot
 	$(BIN)/ruff check .

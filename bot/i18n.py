@@ -61,6 +61,10 @@ class Translator:
         """`dekabr 2026`, `December 2026`, `декабрь 2026 г.`"""
         return _month(self.lang, value)
 
+    def short_month(self, value: dt.date) -> str:
+        """`sen`, `Sep`, `сент.`: a month as a chart's axis names it."""
+        return _short_month(self.lang, value.month)
+
     def number(self, value: int | float) -> str:
         return _number(self.lang, value)
 
@@ -80,6 +84,11 @@ def _date(lang: str, value: dt.date) -> str:
 @lru_cache(maxsize=1024)
 def _month(lang: str, value: dt.date) -> str:
     return format_skeleton("yMMMM", value, locale=lang).replace(NARROW_NBSP, " ")
+
+
+@lru_cache(maxsize=64)
+def _short_month(lang: str, month: int) -> str:
+    return format_date(dt.date(2000, month, 1), "LLL", locale=lang)
 
 
 @lru_cache(maxsize=8192)

@@ -130,6 +130,12 @@ class Metrics:
             ["outcome"],
             registry=registry,
         )
+        self.charts = Histogram(
+            "returnbot_chart_seconds",
+            "Time drawing one progress chart took (settlement, district, all)",
+            ["kind"],
+            registry=registry,
+        )
         self.gauges = DatabaseGauges()
         registry.register(self.gauges)
 

@@ -33,6 +33,7 @@ from db.snapshot import Place, PlaceData
 
 MAX_AGE = 1.0  # seconds a copy is used before the data_version counter is read again
 VIEWS = 2048  # composed views kept per copy (cards, keyboards, search outcomes): a few MB
+IMAGE_BYTES = 16 * 1024 * 1024  # drawn images kept per copy (a chart is 100–350 KB)
 
 T = TypeVar("T")
 _MISSING = object()
@@ -62,6 +63,18 @@ class Places:
     views: LRUCache[Hashable, Any] = field(
         default_factory=lambda: LRUCache(maxsize=VIEWS), compare=False, repr=False
     )
+    images: LRUCache[Hashable, bytes] = field(
+        default_factory=lambda: LRUCache(maxsize=IMAGE_BYTES, getsizeof=len),
+        compare=False,
+        repr=False,
+    )
+    # key → Telegram's file_id of an image once sent: sending it again uploads nothing
+    uploads: LRUCache[Hashable, str] = field(
+        default_factory=lambda: LRUCache(maxsize=VIEWS), compare=False, repr=False
+    )
+    _drawing: dict[Hashable, asyncio.Future[bytes]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def view(self, key: Hashable, make: Callable[[], T]) -> T:
         """`make()`, made once for this copy: for what depends on nothing but this copy and
@@ -72,6 +85,21 @@ class Places:
         if found is _MISSING:
             found = views[key] = make()
         return found
+
+    async def image(self, key: Hashable, draw: Callable[[], bytes]) -> bytes:
+        """`draw()` once for this copy and `key`, in a worker thread (drawing is CPU work: the
+        event loop goes on serving other chats meanwhile); requests for the same image while
+        it is being drawn wait for that drawing. Kept up to IMAGE_BYTES, least recent out."""
+        found = self.images.get(key)
+        if found is not None:
+            return found
+        drawing = self._drawing.get(key)
+        if drawing is None:
+            drawing = self._drawing[key] = asyncio.ensure_future(asyncio.to_thread(draw))
+            drawing.add_done_callback(lambda _: self._drawing.pop(key, None))
+        image = await asyncio.shield(drawing)
+        self.images[key] = image
+        return image
 
     def find(self, text: str) -> Found:
         """The settlement or district `text` names in any spelling (`bot.domain.search`), else

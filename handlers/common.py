@@ -58,7 +58,8 @@ async def show(
     new messages, and the keyboard goes with the last part."""
     first, *rest = split_html(text)
     query = update.callback_query
-    if query is not None and query.message is not None and query.message.is_accessible:
+    pressed = query.message if query is not None else None
+    if pressed is not None and pressed.is_accessible and pressed.text is not None:
         try:
             await query.edit_message_text(
                 first,
@@ -316,6 +317,7 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/settlements — " + _("browse districts and settlements"),
         "/caravans [" + _("place") + "] — " + _("upcoming or recent caravans"),
         "/calendar &lt;" + _("place") + "&gt; — " + _("upcoming caravans as a calendar file"),
+        "/progress [" + _("place") + "] — " + _("a chart of homes ready and families returned"),
         "/near — " + _("settlements near you (share your location)"),
         "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
         "/subscriptions — " + _("your subscriptions"),

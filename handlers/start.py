@@ -42,6 +42,7 @@ COMMANDS = [
     ("settlements", _("Browse districts and settlements")),
     ("caravans", _("Upcoming or recent caravans")),
     ("calendar", _("Upcoming caravans as a calendar file")),
+    ("progress", _("A chart of homes ready and families returned")),
     ("near", _("Settlements near you")),
     ("subscribe", _("Get news of a settlement, a district or all")),
     ("subscriptions", _("Your subscriptions")),

@@ -26,6 +26,7 @@ EXPECTED = {
     ],
     "broadcast": ["unthrottled ratio", "on the same transport", "throttled ratio", "429s:"],
     "memory": ["peak RSS ratio", "recipients: peak RSS"],
+    "chart": ["first chart of a process", "settlement: median", "all: median", "cache hit"],
     "startup": ["already-migrated database", "fresh database", "baseline, PTB echo bot"],
 }
 

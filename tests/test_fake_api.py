@@ -186,6 +186,25 @@ async def test_document_and_photo_uploads(bot: Bot, api: FakeBotAPI) -> None:
         await bot.send_document(USER, ics, filename="a.ics", caption="x" * 1025)
 
 
+async def test_photos_are_held_to_telegrams_limits(bot: Bot, api: FakeBotAPI) -> None:
+    """At most 10 MB, width + height at most 10000, sides at most 20 : 1; a document's file_id
+    is not a photo; a photo's file_id is sent again without an upload."""
+    first = await bot.send_photo(USER, png(1080, 2600))
+    assert (first.photo[-1].width, first.photo[-1].height) == (1080, 2600)
+    again = await bot.send_photo(USER, first.photo[-1].file_id)
+    assert again.photo[-1].file_id == first.photo[-1].file_id
+    for width, height in ((6000, 4001), (2100, 100), (50, 1001)):
+        with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+            await bot.send_photo(USER, png(width, height))
+    await bot.send_photo(USER, png(2000, 100))  # exactly 20 : 1
+    huge = png(100, 100) + b"\0" * (10 * 1024 * 1024)
+    with pytest.raises(BadRequest, match=r"(?i)photo_save_file_invalid"):
+        await bot.send_photo(USER, huge)
+    document = await bot.send_document(USER, png(3, 2), filename="a.png")
+    with pytest.raises(BadRequest, match=r"(?i)can.t use file of type document as photo"):
+        await bot.send_photo(USER, document.document.file_id)
+
+
 async def test_wrong_token_and_unknown_method(server: FakeBotServer, api: FakeBotAPI) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{server.url}{api.token}/noSuchMethod") as response:

@@ -105,6 +105,7 @@ def test_starting_the_bot_loads_no_library_only_a_feature_needs():
     modules = imported_after("import bot.cli, bot.app")
     # (aiohttp is not among them: it carries every Bot API call, bot.transport.request)
     feature_only = {"alembic", "openpyxl", "defusedxml", "segno", "PIL", "icalendar"}
+    feature_only |= {"matplotlib", "numpy"}  # the 📊 chart (bot.views.chart), when drawn
     feature_only |= {"yaml", "db.dataset", "db.tabular", "db.diff", "bot.web", "aiohttp.web"}
     assert not {m for m in modules if m.split(".")[0] in feature_only or m in feature_only}
 

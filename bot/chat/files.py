@@ -1,6 +1,8 @@
 """Files both ways: documents a user sends (fetched with getFile and the file URL), and what
 the bot uploads with sendDocument and sendPhoto (multipart parts, known file_ids or URLs,
-up to 50 MB; a photo must be an image), kept in :attr:`FakeBotAPI.files` by file_id.
+up to 50 MB), kept in :attr:`FakeBotAPI.files` by file_id. A photo is held to Telegram's
+rules: an image of at most 10 MB, width + height at most 10000, sides at most 20 : 1, and a
+file_id of a photo (not of a document).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from urllib.parse import urlsplit
 from bot.chat.errors import NOT_FOUND_BODY, ApiError, JSONDict, bad_request
 
 UPLOAD_LIMIT = 50 * 1024 * 1024
+PHOTO_LIMIT = 10 * 1024 * 1024
+PHOTO_SIDES = 10_000  # width + height at most
+PHOTO_RATIO = 20  # the longer side at most 20 times the shorter
 
 
 @dataclass
@@ -129,7 +134,21 @@ class FilesMixin:
 
     def _send_photo(self, params: JSONDict) -> JSONDict:
         chat_id = self._target_chat(params)
-        file_id, upload = self._store_file(params.get("photo"), "photo")
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("document-"):
+            raise bad_request("can't use file of type Document as Photo")
+        if isinstance(photo, UploadedFile) and photo.size > PHOTO_LIMIT:
+            raise bad_request("PHOTO_SAVE_FILE_INVALID")
+        size = _image_size(photo.data) if isinstance(photo, UploadedFile) else None
+        if size is not None:
+            width, height = size
+            if not width or not height:
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            if width + height > PHOTO_SIDES or max(width, height) > PHOTO_RATIO * min(
+                width, height
+            ):
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        file_id, upload = self._store_file(photo, "photo")
         size = _image_size(upload.data) if upload.data else None
         width, height = size or (320, 320)
         photo = [

@@ -2,7 +2,8 @@
 
 Each input line becomes a Telegram update that the application processes; the bot's
 requests go to an in-process fake Bot API (no sockets) and are printed as they would
-appear: texts, edits, buttons (numbered for `/press N`), locations, files and alerts.
+appear: texts, edits, buttons (numbered for `/press N`), locations, files and alerts; a
+photo the bot sends is saved to a temporary folder and its path printed, to open it there.
 `/file PATH [caption]` sends a file from disk as a document, as an admin sends a dataset
 to import.
 """
@@ -15,6 +16,7 @@ import mimetypes
 import re
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +47,7 @@ class Terminal:
         self.api, self.user_id, self.language, self.out = api, user_id, language, out
         self.seen = 0
         self.buttons: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (message, button)
+        self.folder: Path | None = None  # where photos are saved, made at the first one
 
     def update_for(self, line: str) -> dict[str, Any] | None:
         if re.match(r"/file(\s|$)", line):
@@ -109,8 +112,25 @@ class Terminal:
                 self.write(f"📎 {document or 'file'}")
                 if call.params.get("caption"):
                     self.write(plain(call.params["caption"]))
+            elif call.method == "sendPhoto":
+                self.write(f"🖼 {self.save_photo(call.result)}")
+                if call.params.get("caption"):
+                    self.write(plain(call.params["caption"]))
+                self.show_buttons(call.result, call.params.get("reply_markup"))
             elif call.method == "answerCallbackQuery" and call.params.get("text"):
                 self.write(f"[{plain(call.params['text'])}]")
+
+    def save_photo(self, message: dict[str, Any]) -> str:
+        """Save the photo of the bot's `message` to a file; its path, size and dimensions."""
+        largest = message["photo"][-1]
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="returnbot-chat-"))
+        data = self.api.file_bytes(largest["file_id"])
+        suffix = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+        path = self.folder / f"photo-{message['message_id']}{suffix}"
+        path.write_bytes(data)
+        kb = -(-largest.get("file_size", 0) // 1024)
+        return f"{path} ({largest['width']}×{largest['height']}, {kb} KB)"
 
     def show_buttons(self, message: Any, markup: Any) -> None:
         rows = (markup or {}).get("inline_keyboard") if isinstance(markup, dict) else None

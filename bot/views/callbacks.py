@@ -24,6 +24,9 @@ IMPORT_APPLY = "ia"  # ia:<token>  ✅ apply a dataset file an admin sent (kept 
 IMPORT_CANCEL = "ix"  # ix:<token>  drop that file
 CALENDAR_SETTLEMENT = "is"  # is:<slug>  📅 an .ics file of a settlement's upcoming caravans
 CALENDAR_DISTRICT = "id"  # id:<slug>    📅 the same for a district
+PROGRESS_SETTLEMENT = "ps"  # ps:<slug>  📊 the progress chart of a settlement
+PROGRESS_DISTRICT = "pd"  # pd:<slug>    📊 of a district, one bar per settlement
+PROGRESS_ALL = "pa"  # pa:               📊 of every settlement
 # Admin buttons carry only ids; the handler re-checks rights and looks everything up.
 ADMIN_CONFIRM = "ak"  # ak:<token>        ✅ on an admin action kept on the server
 ADMIN_ABORT = "ax"  # ax:<token>          ↩️ drops that action
@@ -62,6 +65,9 @@ _ARGUMENT = {
     IMPORT_CANCEL: re.compile(r"[0-9a-f]{12}"),
     CALENDAR_SETTLEMENT: _SLUG,
     CALENDAR_DISTRICT: _SLUG,
+    PROGRESS_SETTLEMENT: _SLUG,
+    PROGRESS_DISTRICT: _SLUG,
+    PROGRESS_ALL: re.compile(""),
     ADMIN_CONFIRM: re.compile(r"[0-9a-f]{12}"),
     ADMIN_ABORT: re.compile(r"[0-9a-f]{12}"),
     ADMIN_PICK: re.compile(r"[0-9a-f]{12}\.[0-9]{1,2}"),

@@ -27,12 +27,14 @@ from db.models import District, Region, Settlement
 OPEN = (cb.SETTLEMENT, cb.DISTRICT, "")
 CARAVANS = (cb.CARAVANS_SETTLEMENT, cb.CARAVANS_DISTRICT, "🚌 ")
 CALENDAR = (cb.CALENDAR_SETTLEMENT, cb.CALENDAR_DISTRICT, "📅 ")
+PROGRESS = (cb.PROGRESS_SETTLEMENT, cb.PROGRESS_DISTRICT, "📊 ")
 
 
 def regions_view(
     regions: Iterable[Region], counts: dict[int, int], tr: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Districts grouped by economic region, each with its number of settlements."""
+    """Districts grouped by economic region, each with its number of settlements; the 📊 chart
+    of every settlement."""
     _ = tr.gettext
     lines = ["🗺 <b>" + _("Districts") + "</b>", _("Choose a district:")]
     rows: list[list[InlineKeyboardButton]] = []
@@ -43,13 +45,14 @@ def regions_view(
             for d in region.districts
         ]
         rows += button_rows(buttons, 2)
+    rows.append([button("📊 " + _("Progress in every settlement"), cb.PROGRESS_ALL)])
     return "\n".join(lines), Keyboard(rows)
 
 
 def district_view(
     district: District, tr: Translator, today: dt.date
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A district's settlements as buttons, plus caravans, subscribe and back."""
+    """A district's settlements as buttons, plus caravans, subscribe, the 📊 chart and back."""
     _ = tr.gettext
     title = escape(district_name(district, tr))
     lines = [f"📍 <b>{title}</b> · {escape(district.region.name(tr.lang))}"]
@@ -71,6 +74,8 @@ def district_view(
             button("🔔 " + _("Subscribe"), cb.SUBSCRIBE_DISTRICT, district.slug),
         ]
     )
+    if district.settlements:
+        rows.append([button("📊 " + _("Progress chart"), cb.PROGRESS_DISTRICT, district.slug)])
     rows.append([button("⬅️ " + _("All districts"), cb.REGIONS)])
     return "\n".join(lines), Keyboard(rows)
 

@@ -210,7 +210,8 @@ def settlement_card(settlement: Settlement, tr: Translator, freshness: Freshness
 
 
 def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboardMarkup:
-    """Caravans and 🔔 subscribe; the calendar file and the location; share; back."""
+    """Caravans and 🔔 subscribe; the calendar file and the location; the 📊 chart and share;
+    back."""
     _ = tr.gettext
     rows = [
         [
@@ -221,7 +222,10 @@ def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboar
     reach = [calendar_button(cb.CALENDAR_SETTLEMENT, settlement.slug, tr)]
     if settlement.latitude is not None and settlement.longitude is not None:
         reach.append(button("📍 " + _("Location"), cb.LOCATION, settlement.slug))
-    rows += [reach, [share_button(settlement.name(tr.lang), tr)]]
+    last = [share_button(settlement.name(tr.lang), tr)]
+    if settlement.housing or settlement.caravans:  # something to draw
+        last.insert(0, button("📊 " + _("Progress chart"), cb.PROGRESS_SETTLEMENT, settlement.slug))
+    rows += [reach, last]
     rows.append(
         [button("⬅️ " + settlement.district.name(tr.lang), cb.DISTRICT, settlement.district.slug)]
     )
