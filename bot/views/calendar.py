@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from bot.i18n import Translator
 from bot.views.caravans import caravan_note
-from bot.views.common import district_name, families_people
+from bot.views.common import district_name, families_people, source_text
 from db.models import Caravan
 
 PRODID = "-//returnbot//Caravans//EN"
@@ -47,7 +47,7 @@ def caravan_description(caravan: Caravan, tr: Translator, link: str | None) -> s
     lines = [families_people(caravan.families, caravan.people, tr)]
     if note := caravan_note(caravan, tr):
         lines.append(note)
-    lines.append(tr.gettext("Source: {source}").format(source=caravan.source))
+    lines.append(tr.gettext("Source: {source}").format(source=source_text(caravan.source, tr)))
     if link:
         lines.append(link)
     return "\n".join(lines)

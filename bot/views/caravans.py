@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton
 
 from bot.i18n import Translator
-from bot.views.common import button, escape, families_people, localized
+from bot.views.common import button, escape, families_people, localized, source_text
 from db.models import Caravan
 
 
@@ -49,7 +49,8 @@ def caravan_details(caravan: Caravan, tr: Translator) -> str:
     lines = [caravan_line(caravan, tr)]
     if caveat := caravan_caveat(caravan, tr):
         lines.append(f"   {caveat}")
-    lines.append("   " + tr.gettext("Source: {source}").format(source=escape(caravan.source)))
+    source = escape(source_text(caravan.source, tr))
+    lines.append("   " + tr.gettext("Source: {source}").format(source=source))
     return "\n".join(lines)
 
 

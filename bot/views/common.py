@@ -8,6 +8,7 @@ views that put it into HTML; the names here are plain text, escaped where they a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from functools import partial
 from html import escape as _html_escape
@@ -17,7 +18,7 @@ from babel.dates import format_date, format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.clock import BAKU
-from bot.i18n import NARROW_NBSP, Translator
+from bot.i18n import NARROW_NBSP, Translator, _
 from bot.views import callbacks as cb
 from db.models import District, Settlement
 
@@ -131,3 +132,26 @@ def datetime_text(moment: dt.datetime, tr: Translator) -> str:
     local = aware.astimezone(BAKU)
     day = format_date(local, "medium", locale=tr.lang)
     return f"{day}, {format_skeleton('Hm', local, locale=tr.lang)}".replace(NARROW_NBSP, " ")
+
+
+# remarks the dataset's sources make in English, said in the reader's language
+_SOURCE_REMARKS = {
+    re.compile(r"\(date approximate\)"): _("(date approximate)"),
+    re.compile(r"\(citing ([^()]+)\)"): _("(citing {name})"),
+}
+_CHAT_SOURCE = re.compile(r"admin \d+, via chat, (\d{4}-\d{2}-\d{2})")
+
+
+def source_text(source: str, tr: Translator) -> str:
+    """A caravan's source as readers see it (plain text): the remarks a citation makes in
+    English (`date approximate`, `citing …`) in their language, and a figure an admin gave in
+    the chat said so, without the admin's id."""
+    if match := _CHAT_SOURCE.fullmatch(source):
+        date = tr.date(dt.date.fromisoformat(match[1]))
+        return tr.gettext("given by an admin in the bot, {date}").format(date=date)
+    for pattern, remark in _SOURCE_REMARKS.items():
+        source = pattern.sub(
+            lambda m, remark=remark: tr.gettext(remark).format(name=m[1] if m.groups() else ""),
+            source,
+        )
+    return source
