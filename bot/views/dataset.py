@@ -6,6 +6,7 @@ unknown), each change with places by name, columns in words and values as Babel 
 from __future__ import annotations
 
 import datetime as dt
+from difflib import SequenceMatcher
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,8 +49,8 @@ COLUMNS = {
     "partly_habitable": _("partly habitable homes"),
     "built": _("homes built"),
     "under_construction": _("homes under construction"),
-    "families": _("families"),
-    "people": _("people"),
+    "families": _("number of families"),
+    "people": _("number of people"),
     "first": _("first return"),
     "total_families": _("families so far"),
     "total_people": _("people so far"),
@@ -122,13 +123,14 @@ def _where(problem: Problem, tr: Translator) -> str:
     _ = tr.gettext
     parts = []
     if problem.table:
-        parts.append(_("sheet {name}").format(name=problem.table))
+        sheet = _("table {name}") if problem.file.lower().endswith(".csv") else _("sheet {name}")
+        parts.append(sheet.format(name=problem.table))
     if problem.row:
         parts.append(_("row {n}").format(n=problem.row))
     if problem.column:
-        parts.append(
-            _("column {name}").format(name=f"{problem.column} ({column_name(problem.column, tr)})")
-        )
+        label = column_name(problem.column, tr)
+        name = problem.column if label == problem.column else f"{problem.column} ({label})"
+        parts.append(_("column {name}").format(name=name))
     if problem.path:
         parts.append(_("at {path}").format(path=problem.path))
     return ", ".join(parts)
@@ -206,8 +208,10 @@ def nearest_names(
             match_kind, _sep, slug = match.key.partition(":")
             place = data.settlement(slug) if match_kind == "settlement" else data.district(slug)
             if match_kind == kind and place is not None and slug != value:
-                found.append(f"{slug} ({place.name(tr.lang)})")
-        out[value] = found[:3]
+                found.append((slug, place.name(tr.lang)))
+        # the search ranks by names; a typo in a slug is nearest to the slug it misspells
+        found.sort(key=lambda pair: -SequenceMatcher(None, value, pair[0]).ratio())
+        out[value] = [f"{slug} ({name})" for slug, name in found[:3]]
     return out
 
 

@@ -142,8 +142,12 @@ def identity(user_id: int, chat_id: int | None, chat_title: str | None, tr: Tran
     _ = tr.gettext
     lines = [_("Your Telegram id: {id}").format(id=f"<code>{user_id}</code>")]
     if chat_id is not None:
-        name = escape(chat_title) if chat_title else _("this chat")
-        lines.append(_("The id of {chat}: {id}").format(chat=name, id=f"<code>{chat_id}</code>"))
+        code = f"<code>{chat_id}</code>"
+        if chat_title:
+            text = _("The id of the chat “{chat}”: {id}").format(chat=escape(chat_title), id=code)
+        else:
+            text = _("The id of this chat: {id}").format(id=code)
+        lines.append(text)
     lines.append(
         "<i>" + _("An admin can make you an admin with /admins add and this number.") + "</i>"
     )
