@@ -308,7 +308,7 @@ def test_every_problem_code_is_worded_in_every_language():
         text = (root / source).read_text(encoding="utf-8")
         raised |= set(re.findall(r'CellError\(\s*"(\w+)"', text))
         raised |= set(re.findall(r'DatasetError\.of\(\s*\w+,\s*"(\w+)"', text))
-        calls = re.findall(r'reader\.error\(\s*\w+,\s*(?:"\w+"|\w+),\s*"(\w+)"', text)
+        calls = re.findall(r'(?:reader|self)\.error\(\s*\w+,\s*(?:"\w+"|\w+),\s*"(\w+)"', text)
         raised |= set(calls)
     raised |= {*PYDANTIC_CODES.values(), *VALUE_CODES.values(), "duplicate_slugs", "invalid"}
     raised |= {"unknown_region", "unknown_district", "unknown_settlement"}
