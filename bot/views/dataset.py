@@ -6,8 +6,8 @@ unknown), each change with places by name, columns in words and values as Babel 
 from __future__ import annotations
 
 import datetime as dt
-from difflib import SequenceMatcher
 from collections.abc import Mapping, Sequence
+from difflib import SequenceMatcher
 from typing import Any
 
 from bot.i18n import Translator, _
