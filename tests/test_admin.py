@@ -297,7 +297,8 @@ async def test_sethousing_shows_before_after_and_alerts_subscribers(admin_bot):
         )
     assert sorted(r.as_of for r in reports) == [dt.date(2025, 9, 14), TODAY_DATE]  # history kept
     card = await bot.chat(7101, "en").say("/schedule Sos")
-    assert "Ready: 40" in card["text"] and f"admin {ADMIN}, via chat" in card["text"]
+    assert "Ready: 40" in card["text"]
+    assert "source: given by an admin in the bot, November 26, 2026" in card["text"]
     [entry] = await audit_log(bot)
     assert entry.action == "housing.set" and entry.target == "housing sos"
     assert entry.before["ready"] == 10 and entry.after["ready"] == 40

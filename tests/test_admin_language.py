@@ -340,3 +340,25 @@ def test_terminal_chat_admin_flow_in_azerbaijani(tmp_path):
     assert "424242 indi admindir" in out.replace("(424242)", "424242")
     assert "admin əlavə etdi" in out and "Telegram id-niz:" in out
     assert not INTERNAL.search(out), out
+
+
+# ------------------------------------------------------------------ sources said in words
+
+
+@pytest.mark.parametrize(
+    ("language", "remarks"),
+    [
+        ("az", ["(tarix təqribidir)", "(Report istinadən)"]),
+        ("ru", ["(дата приблизительная)", "(со ссылкой на Report)"]),
+    ],
+)
+async def test_a_caravan_lists_source_remarks_are_in_the_readers_language(
+    bot, language, remarks
+):
+    chat = bot.chat(OUTSIDER, language)
+    card = await chat.say("/schedule Shushakend")
+    caravans = await chat.press(card, "🚌")
+    for remark in remarks:
+        assert remark in caravans["text"], caravans["text"]
+    assert "(date approximate)" not in caravans["text"]
+    assert "citing" not in caravans["text"]

@@ -22,6 +22,7 @@ from bot.views.common import (
     families_people,
     kind_label,
     localized,
+    source_text,
 )
 from db.models import Caravan, HousingReport, Settlement
 
@@ -82,7 +83,7 @@ def housing_lines(report: HousingReport | None, tr: Translator, freshness: Fresh
     lines.append(
         "<i>"
         + _("Figures as of {date}; source: {source}").format(
-            date=_as_of(report, tr), source=escape(report.source)
+            date=_as_of(report, tr), source=escape(source_text(report.source, tr))
         )
         + "</i>"
     )
