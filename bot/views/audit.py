@@ -132,7 +132,7 @@ def _changes_text(counts: Mapping[str, int], tr: Translator) -> str:
             if counts.get(f"{entity} {kind}")
         ]
         if said:
-            parts.append(tr.gettext(title) + " " + ", ".join(said))
+            parts.append(tr.gettext(title) + " — " + ", ".join(said))
     return escape("; ".join(parts)) or "—"
 
 
@@ -190,7 +190,8 @@ def audit_changes(
             continue
         label = escape(_field(key, tr))
         if key not in before:
-            parts.append(f"{label}: {value_text(key, new, data, names, tr)}")
+            if new is not None:
+                parts.append(f"{label}: {value_text(key, new, data, names, tr)}")
         elif key not in after:
             parts.append(f"{label}: {value_text(key, old, data, names, tr)} → —")
         else:
