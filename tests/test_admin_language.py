@@ -352,9 +352,7 @@ def test_terminal_chat_admin_flow_in_azerbaijani(tmp_path):
         ("ru", ["(дата приблизительная)", "(со ссылкой на Report)"]),
     ],
 )
-async def test_a_caravan_lists_source_remarks_are_in_the_readers_language(
-    bot, language, remarks
-):
+async def test_a_caravan_lists_source_remarks_are_in_the_readers_language(bot, language, remarks):
     chat = bot.chat(OUTSIDER, language)
     card = await chat.say("/schedule Shushakend")
     caravans = await chat.press(card, "🚌")
