@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from bot.i18n import Translator, _
-from bot.views.common import escape
+from bot.views.common import escape, kind_label
 from db.diff import Change
 from db.problems import Problem
 from db.snapshot import PlaceData
@@ -243,7 +243,11 @@ def change_label(change: Change, data: PlaceData, tr: Translator) -> str:
     return label
 
 
-def _field_value(name: str, value: Any, tr: Translator) -> str:
+def _field_value(name: str, value: Any, data: PlaceData, tr: Translator) -> str:
+    if name == "kind" and isinstance(value, str):
+        return kind_label(value, tr)
+    if name == "district" and isinstance(value, str):
+        return change_place(value, data, tr)
     if name == "due" and isinstance(value, tuple):
         return ", ".join(f"{_value(by, tr)}: {_value(homes, tr)}" for by, homes in value) or "—"
     if isinstance(value, str) and value:
@@ -255,7 +259,8 @@ def change_line(change: Change, data: PlaceData, tr: Translator) -> str:
     """`~ Sos (sos), 2 December 2026: ready homes 20 → 25` — plain text, not escaped."""
     mark = {"added": "+", "changed": "~", "removed": "−"}[change.kind]
     details = "; ".join(
-        f"{column_name(name, tr)} {_field_value(name, old, tr)} → {_field_value(name, new, tr)}"
+        f"{column_name(name, tr)} {_field_value(name, old, data, tr)} → "
+        f"{_field_value(name, new, data, tr)}"
         for name, old, new in change.fields
     )
     line = f"{mark} {change_label(change, data, tr)}"
