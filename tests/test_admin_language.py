@@ -173,6 +173,12 @@ async def test_a_forged_confirmation_of_admins_add_changes_nothing(bot):
         assert "yalnız adminlər" in alert.lower()
     assert OUTSIDER not in await stored_admins(bot)
     assert "yalnız adminlər üçün" in (await bot.chat(OUTSIDER, "az").say("/admins"))["text"]
+    # another admin's press of it finds nothing of theirs: the button is the previewer's
+    await started(bot, NEWCOMER, "az", "Aysel", "aysel_n")
+    await admin.press(await admin.say(f"/admins add {NEWCOMER}"), "Admin et")
+    alert = await press_data(bot.api, preview, data, NEWCOMER, "az")
+    assert alert.startswith("Bu düymənin vaxtı keçib"), alert
+    assert OUTSIDER not in await stored_admins(bot)
     # the admin's own button still works: the forgeries took nothing
     done = await admin.press(preview, "Admin et")
     assert "indi admindir" in done["text"]
@@ -326,6 +332,28 @@ def test_problems_are_data_and_the_english_line_stays_for_the_cli():
     assert ("unknown_settlement", "caravans", "settlement", "soss") in codes
     assert ("not_int", "caravans", "families", "ten") in codes
     assert "field settlement: unknown settlement 'soss'" in str(raised.value)
+
+
+def test_csv_problems_name_the_table_and_row_in_each_language():
+    from bot.i18n import load_translators
+    from bot.views.dataset import problem_text
+
+    rows = tabular.write_csv(bundled_dataset()).decode("utf-8-sig").splitlines()
+    header = rows[0].split(",")
+    column = header.index("settlement")
+    for index, line in enumerate(rows):
+        cells = line.split(",")
+        if cells[0] == "caravans" and cells[column] == "sos":
+            cells[column] = "soss"
+            rows[index] = ",".join(cells)
+            break
+    with pytest.raises(DatasetError) as raised:
+        tabular.parse_bytes("\n".join(rows).encode(), "data.csv")
+    [problem] = raised.value.problems
+    texts = {lang: problem_text(problem, tr, {}) for lang, tr in load_translators().items()}
+    assert texts["az"].startswith(f"cədvəl caravans, sətir {index + 1}, sütun settlement")
+    assert texts["ru"].startswith(f"таблица caravans, строка {index + 1}, столбец settlement")
+    assert texts["en"].endswith("there is no settlement “soss”.")
 
 
 # ------------------------------------------------------------------ the terminal chat
