@@ -3,11 +3,12 @@ every other change, and a new admin is told what they can do (docs/handlers.md).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import _
@@ -25,6 +26,16 @@ CONFIGURED = _(
     "chat. Remove the id from ADMIN_IDS and restart the bot."
 )
 LAST = _("{id} is the last admin and cannot be removed: add another admin first.")
+NOT_STARTED = _(
+    "I could not write to them: they have not started the bot yet (or blocked it). "
+    "Ask them to send /start to the bot; /help will then show them the admin commands."
+)
+NO_ANSWER = _(
+    "I could not tell them just now: Telegram did not take the message. Tell them yourself; "
+    "/help shows them the admin commands."
+)
+
+log = logging.getLogger(__name__)
 
 
 async def manage_admins(update: Update, context: BotContext) -> None:
@@ -120,9 +131,9 @@ async def remove_preview(update: Update, context: BotContext, target: int) -> No
     await show(update, context, people_view.remove_preview(target, names, context.tr), markup)
 
 
-async def _welcome(context: BotContext, target: int, added_by: int) -> bool:
-    """Tell the new admin, in their language, what they can do; False when Telegram refuses
-    (they never started the bot, or blocked it)."""
+async def _welcome(context: BotContext, target: int, added_by: int) -> str | None:
+    """Tell the new admin, in their language, what they can do; None when they were told,
+    else why not (a msgid)."""
     async with context.db() as session:
         user = await users.get_user(session, target)
         names = await admins.names(session, [added_by])
@@ -134,9 +145,12 @@ async def _welcome(context: BotContext, target: int, added_by: int) -> bool:
             people_view.welcome(added_by, names, tr),
             parse_mode=ParseMode.HTML,
         )
-    except TelegramError:
-        return False
-    return True
+    except (Forbidden, BadRequest):  # never started the bot, or blocked it
+        return NOT_STARTED
+    except TelegramError as error:
+        log.warning("could not tell new admin %s: %r", target, error)
+        return NO_ANSWER
+    return None
 
 
 async def do_add_admin(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -155,16 +169,10 @@ async def do_add_admin(update: Update, context: BotContext, data: dict[str, Any]
         await show(update, context, _held(_("{id} is already an admin."), context, target, names))
         return
     lines = [_held(_("✅ {id} is now an admin."), context, target, names)]
-    if await _welcome(context, target, actor(update)):
+    if (untold := await _welcome(context, target, actor(update))) is None:
         lines.append(context._("They have been told what they can do."))
     else:
-        lines.append(
-            "⚠️ "
-            + context._(
-                "I could not write to them: they have not started the bot yet (or blocked it). "
-                "Ask them to send /start to the bot; /help will then show them the admin commands."
-            )
-        )
+        lines.append("⚠️ " + context._(untold))
     await show(update, context, "\n".join(lines))
 
 
