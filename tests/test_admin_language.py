@@ -184,6 +184,14 @@ async def test_a_forged_confirmation_of_admins_add_changes_nothing(bot):
     assert "indi admindir" in done["text"]
 
 
+async def test_forget_removes_an_admins_kept_name(bot):
+    admin = bot.chat(ADMIN, "en")
+    await admin.say("/admins")
+    assert (await stored_names(bot))[ADMIN] == ("Leyla", "leyla")
+    await admin.press(await admin.say("/forget"), "✅")
+    assert ADMIN not in await stored_names(bot)
+
+
 # ------------------------------------------------------------------ /id
 
 
