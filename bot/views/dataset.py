@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
+from bot.domain.search import SearchIndex
 from bot.i18n import Translator, _
 from bot.views.common import escape, kind_label
 from db.diff import Change
@@ -157,7 +158,7 @@ def problem_text(problem: Problem, tr: Translator, suggestions: Suggestions) -> 
     template = PROBLEMS.get(problem.code)
     if template is None:  # a code this view does not know yet: the English line
         return problem.text
-    values = {k: _value(v, tr) for k, v in problem.values.items()}
+    values = {k: str(v) if k == "first" else _value(v, tr) for k, v in problem.values.items()}
     values.setdefault("value", "—")
     try:
         text = tr.gettext(template).format(**values)
@@ -184,16 +185,22 @@ def problems_message(
         "⚠️ " + escape(tr.gettext("This file cannot be imported; nothing was changed.")),
         "📄 <b>" + escape(file) + "</b>",
     ]
-    lines += ["• " + escape(problem_text(p, tr, suggestions)) for p in problems]
+    size = sum(len(line) + 1 for line in lines)
+    for shown, problem in enumerate(problems):
+        line = "• " + escape(problem_text(problem, tr, suggestions))
+        if size + len(line) > limit - 80:  # room for the "… and n more" line
+            hidden += len(problems) - shown
+            break
+        lines.append(line)
+        size += len(line) + 1
     if hidden:
         more = tr.ngettext("… and {n} more problem.", "… and {n} more problems.", hidden)
         lines.append(escape(more.format(n=tr.number(hidden))))
-    text = "\n".join(lines)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return "\n".join(lines)
 
 
 def nearest_names(
-    problems: Sequence[Problem], data: PlaceData, search: Any, tr: Translator
+    problems: Sequence[Problem], data: PlaceData, search: SearchIndex, tr: Translator
 ) -> dict[str, list[str]]:
     """For every unknown settlement or district of `problems`, the nearest known ones as
     `slug (Name)`, from the place search (`bot.domain.search.SearchIndex.suggest`)."""
