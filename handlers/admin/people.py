@@ -84,9 +84,11 @@ async def _telegram_person(context: BotContext, user_id: int) -> Person | None:
     return Person(user_id, chat.first_name, chat.username)
 
 
-def _held(text: str, context: BotContext, target: int, names: Any = None) -> str:
-    who = people_view.person(target, names or {}, context.tr)
-    return context._(text).format(id=who)
+def _about(
+    text: str, context: BotContext, target: int, names: people_view.Names | None = None
+) -> str:
+    """`text` (a msgid with `{id}`) in the admin's language, naming `target` as known."""
+    return context._(text).format(id=people_view.person(target, names or {}, context.tr))
 
 
 async def add_preview(update: Update, context: BotContext, target: int) -> None:
@@ -94,7 +96,7 @@ async def add_preview(update: Update, context: BotContext, target: int) -> None:
     if await _is_admin(context, target):
         async with context.db() as session:
             names = await admins.names(session, [target])
-        await reply(update, _held(_("{id} is already an admin."), context, target, names))
+        await reply(update, _about(_("{id} is already an admin."), context, target, names))
         return
     found = await _telegram_person(context, target)
     person = found or Person(target)
@@ -112,11 +114,11 @@ async def _refusal(context: BotContext, target: int) -> str | None:
         stored = {a.user_id for a in await admins.added_admins(session)}
         names = await admins.names(session, [target])
     if target in configured:
-        return _held(CONFIGURED, context, target, names)
+        return _about(CONFIGURED, context, target, names)
     if target not in stored:
-        return _held(_("{id} is not an admin."), context, target, names)
+        return _about(_("{id} is not an admin."), context, target, names)
     if not configured and stored == {target}:
-        return _held(LAST, context, target, names)
+        return _about(LAST, context, target, names)
     return None
 
 
@@ -166,9 +168,9 @@ async def do_add_admin(update: Update, context: BotContext, data: dict[str, Any]
     async with context.db() as session:
         names = await admins.names(session, [target])
     if not added:
-        await show(update, context, _held(_("{id} is already an admin."), context, target, names))
+        await show(update, context, _about(_("{id} is already an admin."), context, target, names))
         return
-    lines = [_held(_("✅ {id} is now an admin."), context, target, names)]
+    lines = [_about(_("✅ {id} is now an admin."), context, target, names)]
     if (untold := await _welcome(context, target, actor(update))) is None:
         lines.append(context._("They have been told what they can do."))
     else:
@@ -179,7 +181,7 @@ async def do_add_admin(update: Update, context: BotContext, data: dict[str, Any]
 async def do_remove_admin(update: Update, context: BotContext, data: dict[str, Any]) -> None:
     target = data["id"]
     if target in context.state.settings.admin_ids:  # configured since the preview
-        await show(update, context, _held(CONFIGURED, context, target))
+        await show(update, context, _about(CONFIGURED, context, target))
         return
     async with context.db() as session:
         outcome = await editing.remove_admin(
@@ -191,7 +193,7 @@ async def do_remove_admin(update: Update, context: BotContext, data: dict[str, A
         "unknown": _("{id} is not an admin."),
         "last": LAST,
     }[outcome]
-    await show(update, context, _held(text, context, target, names))
+    await show(update, context, _about(text, context, target, names))
 
 
 ACTIONS = {"addadmin": do_add_admin, "removeadmin": do_remove_admin}
