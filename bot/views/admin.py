@@ -70,7 +70,11 @@ def usage(command: str, tr: Translator) -> str:
     _ = tr.gettext
     texts = {
         "admins": (
-            _("Usage: /admins, /admins add <id> or /admins remove <id> (a Telegram user id)."),
+            _(
+                "Usage: /admins, /admins add <id> or /admins remove <id>, with the Telegram "
+                "user id, which anyone learns by sending /id to the bot. Adding and removing "
+                "show who it is and wait for ✅."
+            ),
             "/admins add 123456789",
         ),
         "addcaravan": (
