@@ -226,6 +226,13 @@ async def test_audit_names_the_place_and_says_the_values_in_words(bot):
     assert "Leyla @leyla (9001), в боте" in audit  # the source, said in words
     assert not INTERNAL.search(audit), audit
 
+    preview = await admin.say("/sethousing Sos planned=259 ready=12")
+    await admin.press(preview, "✅")
+    audit = (await admin.say("/audit 1"))["text"]
+    assert "задал данные о жилье · жильё: Сос" in audit, audit
+    assert "готовых домов: 10 → 12" in audit, audit
+    assert not INTERNAL.search(audit), audit
+
 
 @pytest.mark.parametrize(
     ("language", "placeholder"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.i18n import Translator, _
 from bot.views.broadcast import status_label
-from bot.views.common import datetime_text, escape, figure_label, settlement_or_district_name
+from bot.views.common import datetime_text, escape, settlement_or_district_name
 from bot.views.dataset import ENTITY_TITLES, column_name
 from bot.views.people import Names, person
 from db.models import AuditEntry, District, Settlement
@@ -118,8 +118,9 @@ def source_text(source: str, names: Names, tr: Translator) -> str:
 def _field(key: str, tr: Translator) -> str:
     if key in FIELDS:
         return tr.gettext(FIELDS[key])
-    if key.startswith("due:") or key in ("homes_total", "ready"):
-        return figure_label(key, tr)
+    if key.startswith("due:"):
+        day = tr.date(dt.date.fromisoformat(key[4:]))
+        return tr.gettext("homes due by {date}").format(date=day)
     return column_name(key, tr)
 
 
