@@ -334,9 +334,10 @@ def test_every_problem_code_is_worded_in_every_language():
     raised |= {*PYDANTIC_CODES.values(), *VALUE_CODES.values(), "duplicate_slugs", "invalid"}
     raised |= {"unknown_region", "unknown_district", "unknown_settlement"}
     assert raised - set(PROBLEMS) == set()
-    for tr in load_translators().values():
-        for code, message in PROBLEMS.items():
-            assert tr.gettext(message) != "" and code
+    translators = load_translators()
+    for lang in ("az", "ru"):  # worded in the language, not left in English
+        untranslated = [c for c, m in PROBLEMS.items() if translators[lang].gettext(m) == m]
+        assert untranslated == [], lang
 
 
 def test_problems_are_data_and_the_english_line_stays_for_the_cli():
