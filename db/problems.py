@@ -103,6 +103,6 @@ def pydantic_code(problem: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     limits = {
         k: context[k] for k in ("ge", "gt", "le", "lt", "min_length", "max_length") if k in context
     }
-    if "expected" in context:
-        limits["expected"] = context["expected"]
+    if "expected" in context:  # "'village', 'township' or 'city'": the values, no English
+        limits["expected"] = str(context["expected"]).replace(" or ", ", ")
     return code, {**shown, **{k: v for k, v in limits.items()}}
