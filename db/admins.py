@@ -8,9 +8,10 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Admin, AuditEntry
+from db.models import Admin, AdminName, AuditEntry
 from db.times import wall_clock
 
 
@@ -37,6 +38,40 @@ async def remove_admin(session: AsyncSession, user_id: int) -> bool:
     """Remove a stored admin; False when there was none. Does not commit."""
     result = await session.execute(delete(Admin).where(Admin.user_id == user_id))
     return result.rowcount > 0
+
+
+async def remember_name(
+    session: AsyncSession, user_id: int, first_name: str | None, username: str | None
+) -> bool:
+    """Keep what Telegram says an admin is called; True when it was new or changed (then
+    committed). Names longer than the columns are cut."""
+    first_name = (first_name or "").strip()[:64] or None
+    username = (username or "").strip().lstrip("@")[:32] or None
+    known = await session.get(AdminName, user_id)
+    if known is None:
+        session.add(
+            AdminName(
+                user_id=user_id, first_name=first_name, username=username, seen_at=wall_clock()
+            )
+        )
+    elif (known.first_name, known.username) != (first_name, username):
+        known.first_name, known.username, known.seen_at = first_name, username, wall_clock()
+    else:
+        return False
+    try:
+        await session.commit()
+    except IntegrityError:  # the same admin seen on two replicas at once: theirs stands
+        await session.rollback()
+        return False
+    return True
+
+
+async def names(session: AsyncSession, user_ids: Collection[int]) -> dict[int, AdminName]:
+    """The known names of `user_ids` (those never seen are left out)."""
+    if not user_ids:
+        return {}
+    query = select(AdminName).where(AdminName.user_id.in_(sorted(set(user_ids))))
+    return {row.user_id: row for row in await session.scalars(query)}
 
 
 def audit(

@@ -28,6 +28,7 @@ from db.models import (
     Settlement,
     Total,
 )
+from db.problems import DatasetError, Problem, pydantic_code
 from db.times import Timing
 
 BUNDLED = Path(__file__).resolve().parent.parent / "bot" / "data" / "dataset.yaml"
@@ -182,12 +183,8 @@ class Dataset(_Model):
         return self
 
 
-class DatasetError(ValueError):
-    """The file cannot be imported; the message names the file and the place."""
-
-
-def _describe(error: ValidationError, data: Any) -> str:
-    lines = []
+def _describe(error: ValidationError, data: Any, name: str) -> tuple[str, list[Problem]]:
+    lines, problems = [], []
     for problem in error.errors()[:10]:
         where, node = [], data
         for part in problem["loc"]:
@@ -198,15 +195,21 @@ def _describe(error: ValidationError, data: Any) -> str:
             else:
                 node = node.get(part) if isinstance(node, dict) else None
                 where.append(str(part))
-        lines.append(f"{'.'.join(where) or 'file'}: {problem['msg']}")
-    return "; ".join(lines)
+        line = f"{'.'.join(where) or 'file'}: {problem['msg']}"
+        lines.append(line)
+        code, values = pydantic_code(problem)
+        path = ".".join(where) or None
+        problems.append(Problem(code, f"{name}: {line}", name, values, path=path))
+    return "; ".join(lines), problems
 
 
 def parse_dataset(data: Any, name: str = "dataset") -> Dataset:
     try:
         return Dataset.model_validate(data)
     except ValidationError as error:
-        raise DatasetError(f"{name}: {_describe(error, data)}") from None
+        text, problems = _describe(error, data, name)
+        hidden = max(error.error_count() - len(problems), 0)
+        raise DatasetError(f"{name}: {text}", problems, hidden) from None
 
 
 def read_dataset(path: Path) -> Dataset:
@@ -214,7 +217,7 @@ def read_dataset(path: Path) -> Dataset:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise DatasetError(f"{path}: {error}") from None
+        raise DatasetError.of(str(path), "unreadable", str(error), detail=str(error)) from None
     return parse_dataset(data, str(path))
 
 

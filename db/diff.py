@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from db.dataset import Dataset, ImportReport
@@ -27,6 +27,7 @@ class Change:
     kind: Literal["added", "changed", "removed"]
     key: str
     fields: tuple[tuple[str, Any, Any], ...] = ()
+    parts: Key = field(default=(), compare=False)  # the key as values: (slug, date, nth)…
 
     def line(self) -> str:
         """`+ sos`, `~ aghali 2024-01-03: families 20 → 999`, `- sos 2025-04-01`."""
@@ -143,18 +144,18 @@ def diff(old: Dataset, new: Dataset) -> Diff:
         for key, values in will.items():
             current = was.get(key)
             if current is None:
-                changes.append(Change(entity, "added", _label(entity, key)))
+                changes.append(Change(entity, "added", _label(entity, key), parts=key))
                 continue
-            fields = tuple(
+            changed = tuple(
                 (name, current[name], value)
                 for name, value in values.items()
                 if current[name] != value
             )
-            if fields:
-                changes.append(Change(entity, "changed", _label(entity, key), fields))
+            if changed:
+                changes.append(Change(entity, "changed", _label(entity, key), changed, key))
         if entity in ("housing reports", "caravans"):
             changes.extend(
-                Change(entity, "removed", _label(entity, key))
+                Change(entity, "removed", _label(entity, key), parts=key)
                 for key in was
                 if key[0] in listed and key not in will
             )

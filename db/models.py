@@ -322,6 +322,18 @@ class Admin(Base):
     added_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
 
 
+class AdminName(Base):
+    """The first name and username Telegram gives of an admin (configured or added), kept
+    after they stop being one so that the audit log still names them; never users' names."""
+
+    __tablename__ = "admin_names"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str | None] = mapped_column(String(64))
+    username: Mapped[str | None] = mapped_column(String(32))
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
+
+
 class AuditEntry(Base):
     """One admin action: who, when (UTC), what, and the state before → after (JSON)."""
 

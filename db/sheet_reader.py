@@ -13,14 +13,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from db.dataset import Dataset, DatasetError, drop_none
+from db.dataset import Dataset, drop_none
+from db.problems import DatasetError, Problem, pydantic_code
 from db.sheets import HOUSING_FIGURES, TABLES, Month, Row, day_of
 
 MAX_ERRORS = 10
 
 
 class CellError(ValueError):
-    """A cell's value is not of its column's kind."""
+    """A cell's value is not of its column's kind: `code` names which (`db.problems`)."""
+
+    def __init__(self, code: str, message: str, value: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.value = value
 
 
 # ------------------------------------------------------------------------------ cells → values
@@ -44,7 +50,7 @@ def _int(value: Any) -> int:
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         return int(value.strip())
-    raise CellError(f"not a whole number: {value!r}")
+    raise CellError("not_int", f"not a whole number: {value!r}", value)
 
 
 def _number(value: Any) -> float:
@@ -56,13 +62,13 @@ def _number(value: Any) -> float:
             text = text.replace(",", ".")  # a decimal comma (az, ru spreadsheets)
         if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
             return float(text)
-    raise CellError(f"not a number: {value!r}")
+    raise CellError("not_number", f"not a number: {value!r}", value)
 
 
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time():
-            raise CellError(f"not a date: {value!r}")
+            raise CellError("not_date", f"not a date: {value!r}", value)
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -73,7 +79,7 @@ def _date(value: Any) -> dt.date:
                 return dt.datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
-    raise CellError(f"not a date (YYYY-MM-DD): {value!r}")
+    raise CellError("not_date", f"not a date (YYYY-MM-DD): {value!r}", value)
 
 
 def _month(value: Any) -> dt.date | Month:
@@ -82,11 +88,13 @@ def _month(value: Any) -> dt.date | Month:
             return Month(dt.date(int(match[1]), int(match[2]), 1))
         except ValueError:
             pass
-        raise CellError(f"not a month (YYYY-MM): {value!r}")
+        raise CellError("not_month", f"not a month (YYYY-MM): {value!r}", value)
     try:
         return _date(value)
     except CellError:
-        raise CellError(f"not a date (YYYY-MM-DD, or YYYY-MM): {value!r}") from None
+        raise CellError(
+            "not_date_or_month", f"not a date (YYYY-MM-DD, or YYYY-MM): {value!r}", value
+        ) from None
 
 
 _BOOLS = {"yes": True, "true": True, "1": True, "y": True, "no": False, "false": False, "0": False}
@@ -99,7 +107,7 @@ def _bool(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _BOOLS:
         return _BOOLS[value.strip().lower()]
-    raise CellError(f"not yes or no: {value!r}")
+    raise CellError("not_bool", f"not yes or no: {value!r}", value)
 
 
 def _list(value: Any) -> list[str]:
@@ -126,7 +134,7 @@ class _Reader:
 
     name: str
     sheets: bool  # XLSX: "sheet caravans, row 14"; CSV: "row 14, table caravans"
-    errors: list[tuple[int, int, str]] = field(default_factory=list)  # (table, row, text)
+    errors: list[tuple[int, int, Problem]] = field(default_factory=list)  # (table, row, …)
     origins: dict[tuple[Any, ...], Row] = field(default_factory=dict)
 
     def where(self, row: Row | None, column: str | None = None) -> str:
@@ -140,9 +148,21 @@ class _Reader:
             place = f"{place}, field {column}" if place else f"field {column}"
         return f"{self.name}: {place}" if place else self.name
 
-    def error(self, row: Row | None, column: str | None, message: str) -> None:
+    def error(
+        self, row: Row | None, column: str | None, code: str, message: str, **values: Any
+    ) -> None:
+        """A problem `code` (with `values`) at `row` and `column`; `message` in English."""
         order = (list(TABLES).index(row.table), row.number) if row else (-1, 0)
-        self.errors.append((*order, f"{self.where(row, column)}: {message}"))
+        problem = Problem(
+            code,
+            f"{self.where(row, column)}: {message}",
+            self.name,
+            values,
+            table=row.table if row else None,
+            row=row.number if row else None,
+            column=column,
+        )
+        self.errors.append((*order, problem))
 
     def values(self, row: Row) -> dict[str, Any]:
         """The row's cells converted to their columns' kinds; empty cells left out."""
@@ -152,12 +172,12 @@ class _Reader:
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             if column not in kinds:
-                self.error(row, column, f"not a column of {row.table}")
+                self.error(row, column, "not_column", f"not a column of {row.table}")
                 continue
             try:
                 values[column] = _CONVERT[kinds[column]](raw)
             except CellError as error:
-                self.error(row, column, str(error))
+                self.error(row, column, error.code, str(error), value=_text(error.value))
         return values
 
 
@@ -183,22 +203,25 @@ def rows_to_dataset(rows: Iterable[Row], name: str, *, sheets: bool) -> Dataset:
         except ValidationError as error:
             for problem in error.errors():
                 _report(reader, problem)
-    raise DatasetError(_joined(reader.errors))
-
-
-def _joined(problems: list[tuple[int, int, str]]) -> str:
-    """The first MAX_ERRORS problems in sheet and row order."""
-    errors = [text for _table, _row, text in sorted(problems, key=lambda p: p[:2])]
-    shown = errors[:MAX_ERRORS]
-    if len(errors) > MAX_ERRORS:
-        shown.append(f"… and {len(errors) - MAX_ERRORS} more problems")
-    return "\n".join(shown)
+    problems = [p for _table, _row, p in sorted(reader.errors, key=lambda p: p[:2])]
+    shown, hidden = problems[:MAX_ERRORS], max(len(problems) - MAX_ERRORS, 0)
+    lines = [problem.text for problem in shown]
+    if hidden:
+        lines.append(f"… and {hidden} more problems")
+    raise DatasetError("\n".join(lines), shown, hidden)
 
 
 def _unique(reader: _Reader, seen: dict[Any, Row], key: Any, row: Row, column: str) -> bool:
     if key in seen:
         shown = _text(row.cells.get(column))
-        reader.error(row, column, f"{shown!r} repeats row {seen[key].number} (one row per item)")
+        reader.error(
+            row,
+            column,
+            "repeats",
+            f"{shown!r} repeats row {seen[key].number} (one row per item)",
+            value=shown,
+            first=seen[key].number,
+        )
         return False
     seen[key] = row
     return True
@@ -227,7 +250,13 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
                 and values.get(parent) is not None
                 and values[parent] not in slugs[parent_table]
             ):
-                reader.error(row, parent, f"unknown {parent} {values[parent]!r}")
+                reader.error(
+                    row,
+                    parent,
+                    f"unknown_{parent}",
+                    f"unknown {parent} {values[parent]!r}",
+                    value=values[parent],
+                )
             item = {
                 "slug": slug,
                 "name": _localized(values, "name"),
@@ -249,9 +278,10 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
     def settlement_of(row: Row, values: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         slug = values.get("settlement")
         if slug is None:
-            reader.error(row, "settlement", "required (a settlement slug)")
+            reader.error(row, "settlement", "required", "required (a settlement slug)")
         elif slug not in settlements:
-            reader.error(row, "settlement", f"unknown settlement {slug!r}")
+            message = f"unknown settlement {slug!r}"
+            reader.error(row, "settlement", "unknown_settlement", message, value=slug)
         else:
             return settlements[slug]
         return None
@@ -298,7 +328,12 @@ def _assemble(reader: _Reader, tables: dict[str, list[tuple[Row, dict[str, Any]]
             if values["settlement"] in undated:
                 continue  # its report's own error says what is wrong
             reader.error(
-                row, "as_of", f"no housing row of {values['settlement']!r} is dated {as_of!s}"
+                row,
+                "as_of",
+                "no_housing_row",
+                f"no housing row of {values['settlement']!r} is dated {as_of!s}",
+                settlement=values["settlement"],
+                value=day_of(as_of) if as_of is not None else None,
             )
             continue
         loc, item = report
@@ -383,4 +418,5 @@ def _report(reader: _Reader, problem: dict[str, Any]) -> None:
         message = "required"
     elif not isinstance(problem.get("input"), dict | list):
         message = f"{message}: {problem.get('input')!r}"
-    reader.error(row, column, message)
+    code, values = pydantic_code(problem)
+    reader.error(row, column, code, message, **values)

@@ -67,8 +67,8 @@ def _csv_rows(data: bytes, name: str) -> Iterator[Row]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DatasetError(
-            f"{name}: not UTF-8 text; save the sheet as “CSV UTF-8 (comma delimited)”"
+        raise DatasetError.of(
+            name, "not_utf8", "not UTF-8 text; save the sheet as “CSV UTF-8 (comma delimited)”"
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
@@ -76,35 +76,66 @@ def _csv_rows(data: bytes, name: str) -> Iterator[Row]:
     try:
         header = next(records, None)
         if header is None:
-            raise DatasetError(f"{name}: the file is empty")
+            raise DatasetError.of(name, "empty_file", "the file is empty")
         columns = [h.strip().lower() for h in header]
         if "table" not in columns:
-            raise DatasetError(f"{name}: row 1: no “table” column in the header")
+            raise DatasetError.of(
+                name, "no_table_column", "row 1: no “table” column in the header", row=1
+            )
         unknown = [c for c in columns if c and c not in CSV_COLUMNS]
         if unknown:
-            raise DatasetError(f"{name}: row 1: unknown column(s): {', '.join(unknown)}")
+            raise DatasetError.of(
+                name,
+                "unknown_columns",
+                f"row 1: unknown column(s): {', '.join(unknown)}",
+                row=1,
+                columns=", ".join(unknown),
+            )
         for number, record in enumerate(records, start=2):
             if number > MAX_ROWS:
-                raise DatasetError(f"{name}: more than {MAX_ROWS} rows")
+                raise DatasetError.of(
+                    name, "too_many_rows", f"more than {MAX_ROWS} rows", limit=MAX_ROWS
+                )
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) > len(columns) and any(c.strip() for c in record[len(columns) :]):
-                raise DatasetError(f"{name}: row {number}: more cells than header columns")
+                raise DatasetError.of(
+                    name,
+                    "too_many_cells",
+                    f"row {number}: more cells than header columns",
+                    row=number,
+                )
             cells = dict(zip(columns, record, strict=False))
             if any(
                 cell.strip() for column, cell in zip(columns, record, strict=False) if not column
             ):
-                raise DatasetError(f"{name}: row {number}: a value in a column without a header")
+                raise DatasetError.of(
+                    name,
+                    "headerless_value",
+                    f"row {number}: a value in a column without a header",
+                    row=number,
+                )
             table = cells.pop("table", "").strip().lower()
             if table not in TABLES:
-                raise DatasetError(
-                    f"{name}: row {number}, field table: {table!r} is not one of "
-                    + ", ".join(TABLES)
+                raise DatasetError.of(
+                    name,
+                    "unknown_table",
+                    f"row {number}, field table: {table!r} is not one of " + ", ".join(TABLES),
+                    row=number,
+                    column="table",
+                    value=table,
+                    tables=", ".join(TABLES),
                 )
             cells.pop("", None)
             yield Row(table, number, cells)
     except csv.Error as error:
-        raise DatasetError(f"{name}: row {records.line_num}: {error}") from None
+        raise DatasetError.of(
+            name,
+            "unreadable",
+            f"row {records.line_num}: {error}",
+            row=records.line_num,
+            detail=str(error),
+        ) from None
 
 
 def write_csv(dataset: Dataset) -> bytes:
@@ -129,27 +160,50 @@ def _xlsx_rows(data: bytes, name: str) -> Iterator[Row]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise DatasetError(f"{name}: not a readable .xlsx workbook ({error})") from None
+        raise DatasetError.of(
+            name, "not_xlsx", f"not a readable .xlsx workbook ({error})", detail=str(error)
+        ) from None
     if unpacked > MAX_UNPACKED:
-        raise DatasetError(f"{name}: the workbook unpacks to more than {MAX_UNPACKED >> 20} MB")
+        raise DatasetError.of(
+            name,
+            "too_large_unpacked",
+            f"the workbook unpacks to more than {MAX_UNPACKED >> 20} MB",
+            limit=MAX_UNPACKED >> 20,
+        )
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise DatasetError(f"{name}: not a readable .xlsx workbook ({error})") from None
+        raise DatasetError.of(
+            name, "not_xlsx", f"not a readable .xlsx workbook ({error})", detail=str(error)
+        ) from None
     try:
         sheets = {sheet.title.strip().lower(): sheet for sheet in workbook.worksheets}
         unknown = [title for title in sheets if title not in TABLES]
         if unknown:
-            raise DatasetError(
-                f"{name}: unknown sheet(s) {', '.join(unknown)}; the sheets are "
-                + ", ".join(TABLES)
+            raise DatasetError.of(
+                name,
+                "unknown_sheets",
+                f"unknown sheet(s) {', '.join(unknown)}; the sheets are " + ", ".join(TABLES),
+                sheets=", ".join(unknown),
+                tables=", ".join(TABLES),
             )
         missing = [table for table in TABLES if table not in sheets]
         if missing:
-            raise DatasetError(f"{name}: missing sheet(s): {', '.join(missing)}")
+            raise DatasetError.of(
+                name,
+                "missing_sheets",
+                f"missing sheet(s): {', '.join(missing)}",
+                sheets=", ".join(missing),
+            )
         for table, sheet in sheets.items():
             if sheet.max_row > MAX_ROWS:
-                raise DatasetError(f"{name}: sheet {table}: more than {MAX_ROWS} rows")
+                raise DatasetError.of(
+                    name,
+                    "too_many_rows",
+                    f"sheet {table}: more than {MAX_ROWS} rows",
+                    table=table,
+                    limit=MAX_ROWS,
+                )
             yield from _sheet_rows(sheet, table, name)
     finally:
         workbook.close()
@@ -163,7 +217,14 @@ def _sheet_rows(sheet: Any, table: str, name: str) -> Iterator[Row]:
     for value in header:
         column = str(value).strip().lower() if value is not None else ""
         if column and column not in known:
-            raise DatasetError(f"{name}: sheet {table}, row 1: unknown column {column!r}")
+            raise DatasetError.of(
+                name,
+                "unknown_columns",
+                f"sheet {table}, row 1: unknown column {column!r}",
+                table=table,
+                row=1,
+                columns=column,
+            )
         columns.append(column or None)
     for number, values in enumerate(rows, start=2):
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
@@ -173,8 +234,12 @@ def _sheet_rows(sheet: Any, table: str, name: str) -> Iterator[Row]:
             column = columns[index] if index < len(columns) else None
             if column is None:
                 if value is not None and str(value).strip():
-                    raise DatasetError(
-                        f"{name}: sheet {table}, row {number}: a value in a column without a header"
+                    raise DatasetError.of(
+                        name,
+                        "headerless_value",
+                        f"sheet {table}, row {number}: a value in a column without a header",
+                        table=table,
+                        row=number,
                     )
                 continue
             cells[column] = value
@@ -236,8 +301,11 @@ def file_format(name: str) -> str:
     """`yaml`, `csv` or `xlsx`, from the file name's extension."""
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
-        raise DatasetError(
-            f"{name}: unknown file type {suffix or '(none)'!r}; use .yaml, .yml, .csv or .xlsx"
+        raise DatasetError.of(
+            name,
+            "unknown_type",
+            f"unknown file type {suffix or '(none)'!r}; use .yaml, .yml, .csv or .xlsx",
+            value=suffix,
         )
     return FORMATS[suffix]
 
@@ -249,7 +317,7 @@ def parse_bytes(data: bytes, name: str) -> Dataset:
         try:
             loaded = yaml.safe_load(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, yaml.YAMLError) as error:
-            raise DatasetError(f"{name}: {error}") from None
+            raise DatasetError.of(name, "unreadable", str(error), detail=str(error)) from None
         return parse_dataset(loaded, name)
     rows = _csv_rows(data, name) if kind == "csv" else _xlsx_rows(data, name)
     return rows_to_dataset(list(rows), name, sheets=kind == "xlsx")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db import outbox
-from db.models import Settlement, Subscription, User
+from db.models import AdminName, Settlement, Subscription, User
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -165,8 +165,9 @@ async def subscriptions(session: AsyncSession, user_id: int) -> Sequence[Subscri
 
 async def forget_user(session: AsyncSession, user_id: int) -> None:
     """Delete everything stored about the user: deliveries (sent or not), subscriptions, the
-    user. Commits."""
+    user, and an admin's kept name (the audit log then shows their id). Commits."""
     await outbox.delete_user_deliveries(session, user_id)
+    await session.execute(delete(AdminName).where(AdminName.user_id == user_id))
     await session.execute(delete(Subscription).where(Subscription.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
     await session.commit()

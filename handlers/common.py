@@ -9,7 +9,7 @@ import logging
 import re
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -118,11 +118,21 @@ async def is_admin(context: BotContext, user_id: int) -> bool:
         return await admins.is_admin(session, context.state.settings.admin_ids, user_id)
 
 
+async def admin_seen(context: BotContext, user: User) -> bool:
+    """Whether `user` is an admin; an admin's first name and username are kept up to date
+    on the way (so that /admins and /audit name people)."""
+    async with context.db() as session:
+        if not await admins.is_admin(session, context.state.settings.admin_ids, user.id):
+            return False
+        await admins.remember_name(session, user.id, user.first_name, user.username)
+    return True
+
+
 async def require_admin(update: Update, context: BotContext) -> bool:
     """True for an admin. Anyone else gets a polite refusal in their language, and the attempt
     is logged (a button press from a non-admin means forged or replayed callback data)."""
     user = update.effective_user
-    if user is not None and await is_admin(context, user.id):
+    if user is not None and await admin_seen(context, user):
         return True
     query = update.callback_query
     if query is not None:

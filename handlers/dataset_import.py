@@ -20,6 +20,8 @@ from bot.context import BotContext
 from bot.domain import clock
 from bot.i18n import Translator, _
 from bot.views import callbacks as cb
+from bot.views import dataset as dataset_view
+from bot.views.dataset import ENTITY_TITLES
 from db import admins
 from db import pending as pending_store
 from handlers.common import require_admin, show
@@ -27,6 +29,7 @@ from handlers.common import require_admin, show
 if TYPE_CHECKING:  # imported where used: only an admin's file needs the dataset formats
     from db import dataset as datasets
     from db import diff
+    from db.snapshot import PlaceData
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +41,6 @@ MESSAGE_LIMIT = 3500  # characters per message, under Telegram's 4096 with room 
 MAX_PARTS = 3  # messages of one diff; longer diffs are cut (the CLI's --dry-run lists all)
 ERROR_LIMIT = 3000
 
-ENTITY_TITLES = {
-    "regions": _("Regions"),
-    "districts": _("Districts"),
-    "settlements": _("Settlements"),
-    "housing reports": _("Housing reports"),
-    "caravans": _("Caravans"),
-    "totals": _("Overall totals"),
-}
 CHANGE_LABELS = {
     "added": _("added: {n}"),
     "changed": _("changed: {n}"),
@@ -84,9 +79,9 @@ def count_lines(counts: Counter[str], tr: Translator) -> list[str]:
     return lines
 
 
-def diff_messages(changes: diff.Diff, name: str, tr: Translator) -> list[str]:
+def diff_messages(changes: diff.Diff, name: str, data: PlaceData, tr: Translator) -> list[str]:
     """The dry-run diff as at most MAX_PARTS HTML messages: a translated summary, then one
-    line per change (slugs, column names and values are the file's own words)."""
+    line per change, places by name, columns in words (`bot.views.dataset.change_line`)."""
     _ = tr.gettext
     head = [
         f"📄 <b>{escape(name)}</b>",
@@ -99,7 +94,10 @@ def diff_messages(changes: diff.Diff, name: str, tr: Translator) -> list[str]:
         entity_changes = changes.of(entity)
         if entity_changes:
             details.append(f"\n<b>{escape(_(title))}</b>")
-            details.extend(escape(change.line(), quote=False) for change in entity_changes)
+            details.extend(
+                escape(dataset_view.change_line(change, data, tr), quote=False)
+                for change in entity_changes
+            )
     parts, current = [], "\n".join(head)
     shown = 0
     for line in details:
@@ -137,13 +135,20 @@ def import_keyboard(token: str, tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
-def error_message(error: datasets.DatasetError, tr: Translator) -> str:
-    """The validation error (file, row, field; in English, as the CLI prints it), framed."""
-    text = str(error)
-    if len(text) > ERROR_LIMIT:
-        text = text[: ERROR_LIMIT - 1] + "…"
-    framing = tr.gettext("This file cannot be imported; nothing was changed.")
-    return f"⚠️ {framing}\n<pre>{escape(text, quote=False)}</pre>"
+async def error_message(error: datasets.DatasetError, name: str, context: BotContext) -> str:
+    """What is wrong with the file, in the admin's language, with the nearest known names of
+    an unknown place; an error without problems (none is expected) in its English words."""
+    if not error.problems:
+        text = str(error)
+        if len(text) > ERROR_LIMIT:
+            text = text[: ERROR_LIMIT - 1] + "…"
+        framing = context._("This file cannot be imported; nothing was changed.")
+        return f"⚠️ {framing}\n<pre>{escape(text, quote=False)}</pre>"
+    places = await context.places()
+    near = dataset_view.nearest_names(error.problems, places.data, places.search, context.tr)
+    return dataset_view.problems_message(
+        name, error.problems, error.hidden, context.tr, near, ERROR_LIMIT
+    )
 
 
 # ------------------------------------------------------------------ handlers
@@ -212,14 +217,15 @@ async def receive_document(update: Update, context: BotContext) -> None:
     try:
         _dataset, changes = await _check(context, name, data)
     except datasets.DatasetError as error:
-        await message.reply_text(error_message(error, context.tr), parse_mode=ParseMode.HTML)
+        text = await error_message(error, name, context)
+        await message.reply_text(text, parse_mode=ParseMode.HTML)
         return
     if not changes:
         text = _("{file}: the data already matches this file; there is nothing to import.")
         await message.reply_text(text.format(file=escape(name)), parse_mode=ParseMode.HTML)
         return
     token = await _remember(context, update.effective_user.id, name, data)
-    parts = diff_messages(changes, name, context.tr)
+    parts = diff_messages(changes, name, (await context.places()).data, context.tr)
     for part in parts[:-1]:
         await message.reply_text(part, parse_mode=ParseMode.HTML)
     await message.reply_text(
@@ -256,7 +262,7 @@ async def apply_import(update: Update, context: BotContext) -> None:
     try:
         report = await _apply(context, actor, name, data)
     except datasets.DatasetError as error:
-        await show(update, context, error_message(error, context.tr))
+        await show(update, context, await error_message(error, name, context))
         return
     log.info("admin %s imported %s: %s", actor, name, ", ".join(report.lines()))
     await context.state.places.reload()  # the commit would do it at the next lookup anyway

@@ -18,7 +18,7 @@ from bot.chat.api import FakeBotAPI
 from bot.domain.clock import BAKU
 from bot.domain.housing_edit import Status, plan_housing
 from bot.i18n import load_translators
-from bot.views import admin as admin_cards
+from bot.views import audit as audit_view
 from bot.views import callbacks as cb
 from db import outbox
 from db.models import (
@@ -30,6 +30,7 @@ from db.models import (
     Settlement,
 )
 from db.session import create_engine, create_sessionmaker
+from db.snapshot import PlaceData
 from handlers.admin import ArgError, parse_addcaravan, parse_caravan_edit, parse_sethousing
 from tests.conftest import TODAY, Clock, RunningBot, buttons, serve_bot
 
@@ -128,22 +129,33 @@ def data_of(message: dict, label: str) -> str:
 # ------------------------------------------------------------------ /admins
 
 
+async def confirmed(chat: Any, command: str) -> dict[str, Any]:
+    """`command`, then ✅ on its preview (when it shows one); the bot's last answer."""
+    preview = await chat.say(command)
+    if not any("✅" in b["text"] for b in buttons(preview)):
+        return preview
+    return await chat.press(preview, "✅")
+
+
 async def test_admins_list_add_remove_with_audit(admin_bot: RunningBot):
     bot = admin_bot
     admin = bot.chat(ADMIN, "en")
     listing = await admin.say("/admins")
-    assert f"{ADMIN} — from ADMIN_IDS" in listing["text"]
+    assert f"Test ({ADMIN}) — from ADMIN_IDS" in listing["text"]
 
-    assert "9002 is now an admin" in (await admin.say("/admins add 9002"))["text"]
+    preview = await admin.say("/admins add 9002")
+    assert "New admin — please check" in preview["text"] and await count(bot, Admin) == 0
+    assert "9002 is now an admin" in (await admin.press(preview, "✅"))["text"]
     assert "already an admin" in (await admin.say("/admins add 9002"))["text"]
     assert "already an admin" in (await admin.say(f"/admins add {ADMIN}"))["text"]
     listing = await bot.chat(9002, "az").say("/admins")  # 9002 is an admin now, in Azerbaijani
-    assert "9002 — 9001 tərəfindən" in listing["text"] and real_today("az") in listing["text"]
+    assert "Test (9002) — Test (9001) tərəfindən" in listing["text"]
+    assert real_today("az") in listing["text"]
 
     refusal = await admin.say(f"/admins remove {ADMIN}")
     assert "ADMIN_IDS" in refusal["text"] and "cannot be removed" in refusal["text"]
     assert "not an admin" in (await admin.say("/admins remove 4242"))["text"]
-    assert "no longer an admin" in (await admin.say("/admins remove 9002"))["text"]
+    assert "no longer an admin" in (await confirmed(admin, "/admins remove 9002"))["text"]
     assert "yalnız adminlər üçün" in (await bot.chat(9002, "az").say("/admins"))["text"]
     assert await count(bot, Admin) == 0
 
@@ -163,10 +175,11 @@ async def test_the_last_admin_cannot_be_removed(database_url: str, clock: Clock)
             await session.commit()
         chat = bot.chat(9100, "ru")
         reply = await chat.say("/admins remove 9100")
-        assert "последний" in reply["text"]
-        assert "9101" in (await chat.say("/admins add 9101"))["text"]
-        assert "больше не" in (await chat.say("/admins remove 9100"))["text"]
-        assert "последний" in (await bot.chat(9101, "ru").say("/admins remove 9101"))["text"]
+        assert "последний" in reply["text"] and not buttons(reply)
+        assert "9101" in (await confirmed(chat, "/admins add 9101"))["text"]
+        assert "больше не" in (await confirmed(chat, "/admins remove 9100"))["text"]
+        last = await bot.chat(9101, "ru").say("/admins remove 9101")
+        assert "последний" in last["text"] and not buttons(last)
         assert await count(bot, Admin) == 1
 
 
@@ -417,14 +430,15 @@ async def test_edit_and_cancel_a_caravan_tell_those_who_were_told(admin_bot, clo
 async def test_audit_lists_latest_entries_compactly_in_the_admins_language(admin_bot):
     bot = admin_bot
     admin = bot.chat(ADMIN, "en")
-    await admin.say("/admins add 9002")
-    await admin.say("/admins add 9003")
-    await admin.say("/admins remove 9003")
+    await confirmed(admin, "/admins add 9002")
+    await confirmed(admin, "/admins add 9003")
+    await confirmed(admin, "/admins remove 9003")
     reply = await admin.say("/audit 2")
     lines = reply["text"].splitlines()
     assert len([line for line in lines if line.startswith("•")]) == 2
-    assert "removed an admin · admin 9003" in lines[1] and real_today("en") in lines[1]
-    assert "user_id: 9003 → —" in reply["text"]
+    assert "removed an admin · 9003" in lines[1] and real_today("en") in lines[1]
+    assert "Test (9001)" in lines[1]
+    assert "admin: 9003 → —" in reply["text"] and "added by: Test (9001) → —" in reply["text"]
     listing = await bot.chat(9002, "ru").say("/audit")
     assert "добавил администратора" in listing["text"] and real_today("ru") in listing["text"]
 
@@ -443,7 +457,8 @@ def test_audit_messages_are_split_under_telegrams_limit():
         )
         for i in range(50)
     ]
-    messages = admin_cards.audit_messages(entries, tr)
+    data = PlaceData(version=0, regions=[], totals=[])
+    messages = audit_view.audit_messages(entries, {}, data, tr)
     assert len(messages) > 1 and all(len(m) < 4096 for m in messages)
     assert sum(m.count("•") for m in messages) == 50
     assert "&lt;b&gt;" in messages[0] and "<b>y" not in "".join(messages)

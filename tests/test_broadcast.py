@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import re
 import time
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from bot.chat.api import FakeBotAPI
 from bot.chat.limits import RATE_LIMITED_METHODS
 from bot.delivery import DeliveryWorker
 from bot.delivery.send import Outcome
+from bot.domain.clock import BAKU
 from bot.i18n import load_translators
 from bot.views import callbacks as cb
 from db import broadcasts, outbox
@@ -371,11 +373,18 @@ async def test_stats(database_url):
         text = (await bot.chat(ADMIN).say("/stats"))["text"]
         ru = (await bot.chat(RU_ADMIN, "ru").say("/stats"))["text"]
     assert "Users: 5 — active 4, blocked 1" in text
-    assert "By language: az 1 · en 2 · ru 2" in text
+    assert "By language: Azerbaijani 1 · English 2 · Russian 2" in text
+    assert "По языкам: азербайджанский 1 · английский 2 · русский 3" in ru
     assert "Пользователи: 6 — активных 5, заблокировали 1" in ru  # the second admin too
     assert "Subscriptions: 4. Most followed:" in text
     assert "• Sos (Khojavand district): 3\n• all settlements: 1" in text
     assert "Recent broadcasts:\n• #1 " in text
+    # dated in Baku time, hours and minutes, as /audit dates it
+    when = re.search(r"• #1 (\w{3} \d{1,2}, \d{4}), (\d{2}):\d{2}, everyone", text)
+    assert when, text
+    baku = dt.datetime.now(BAKU)  # the broadcast was made a moment ago, in real time
+    recent = {baku - dt.timedelta(minutes=m) for m in (0, 2)}
+    assert int(when[2]) in {moment.hour for moment in recent}, text  # not UTC (4 hours off)
     assert ", everyone who uses the bot: delivered 4 of 5, blocked 1, failed 0 (finished)" in text
     assert "все, кто пользуется ботом: доставлено 4 из 5, заблокировали 1" in ru
 

@@ -75,7 +75,8 @@ def test_chat_sends_a_file_as_an_admin_sends_a_dataset(tmp_path):
     result = run(["chat", "--admin"], tmp_path, script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "ready 10 → 12" in out and "[1] ✅ Apply" in out  # the import's preview
+    assert "~ Sos (sos), " in out and "ready homes 10 → 12" in out  # the import's preview
+    assert "[1] ✅ Apply" in out
     assert "Imported new figures.csv" in out and "Ready: 12" in out
     assert "(cannot read nowhere.csv" in out
 

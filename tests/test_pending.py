@@ -270,10 +270,11 @@ async def test_rights_are_checked_again_when_pressed(database_url: str):
     """An admin removed after the preview cannot confirm it."""
     caravans = await count(database_url, Caravan)
     async with serve_bot(FakeBotAPI(), database_url, Clock(), ADMIN_IDS=str(ADMIN)) as bot:
-        await bot.chat(ADMIN).say("/admins add 9003")
+        admin = bot.chat(ADMIN)
+        await admin.press(await admin.say("/admins add 9003"), "✅")
         helper = bot.chat(9003)
         preview = await helper.say(NEW_CARAVAN)
-        await bot.chat(ADMIN).say("/admins remove 9003")
+        await admin.press(await admin.say("/admins remove 9003"), "✅")
         confirm = data_of(preview, "✅")
         assert await press(bot, preview, confirm, 9003) == (["Only admins can do this."], [])
     assert await count(database_url, Caravan) == caravans

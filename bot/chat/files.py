@@ -76,7 +76,7 @@ class FilesMixin:
         content: JSONDict = {"document": _document(file_id, self.files[file_id])}
         if caption is not None:
             content["caption"] = caption
-        message = self._user_message(user_id, language_code, "Test", None, **content)
+        message = self._user_message(user_id, language_code, None, None, **content)
         return self.add_update({"message": message})
 
     def file_bytes(self, ref: str | dict) -> bytes:

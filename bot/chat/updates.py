@@ -66,12 +66,14 @@ class UpdatesMixin:
         *,
         user_id: int = 1001,
         language_code: str | None = "en",
-        first_name: str = "Test",
+        first_name: str | None = None,
         chat_id: int | None = None,
         reply_to: dict | None = None,
     ) -> dict:
         """The user writes ``text`` (a ``/command`` gets its bot_command entity), as a reply to
-        the message ``reply_to`` when given (one of the same chat, as Telegram requires)."""
+        the message ``reply_to`` when given (one of the same chat, as Telegram requires); a
+        user new to the API is called ``first_name`` (default "Test"), a known one keeps their
+        name unless it is given."""
         message = self._user_message(user_id, language_code, first_name, chat_id, text=text)
         if reply_to is not None:
             if reply_to["chat"]["id"] != message["chat"]["id"]:
@@ -91,7 +93,7 @@ class UpdatesMixin:
     ) -> dict:
         """The user shares a location."""
         location = {"latitude": lat, "longitude": lon}
-        message = self._user_message(user_id, language_code, "Test", None, location=location)
+        message = self._user_message(user_id, language_code, None, None, location=location)
         return self.add_update({"message": message})
 
     def add_chat(
@@ -127,11 +129,10 @@ class UpdatesMixin:
         if chat_id in self.known_chats:
             return dict(self.known_chats[chat_id])
         if chat_id == user_id:
-            chat = {
-                "id": chat_id,
-                "type": "private",
-                "first_name": self.users[user_id]["first_name"],
-            }
+            user = self.users[user_id]
+            chat = {"id": chat_id, "type": "private", "first_name": user["first_name"]}
+            if user.get("username"):
+                chat["username"] = user["username"]
         else:
             chat = {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
         self.known_chats[chat_id] = chat
@@ -145,7 +146,7 @@ class UpdatesMixin:
         self,
         user_id: int,
         language_code: str | None,
-        first_name: str,
+        first_name: str | None,
         chat_id: int | None,
         **content: Any,
     ) -> JSONDict:

@@ -8,7 +8,7 @@ from the reader's (the admin's) Translator.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
@@ -20,7 +20,6 @@ from bot.views.caravans import caravan_line, caravan_values_text
 from bot.views.common import (
     button,
     change_text,
-    datetime_text,
     escape,
     families_people,
     figure_label,
@@ -28,40 +27,39 @@ from bot.views.common import (
     place_name,
     reported_by,
 )
-from db.models import Admin, AuditEntry, Caravan, Settlement
+from db.models import Caravan, Settlement
 
 MESSAGE_LIMIT = 4000  # Telegram's is 4096 characters; leave room for the closing tags
 
-# /help lines shown to admins only: (command with arguments, what it does). Other admin
-# features may append theirs.
+# /help lines shown to admins only: (the command with its arguments, what it does), both
+# in the admin's language (the placeholders are words, the command names are not).
 ADMIN_HELP = [
-    ("/admins [add|remove &lt;id&gt;]", _("list, add or remove admins")),
+    (_("/admins [add|remove <id>]"), _("list, add or remove admins")),
     (
-        "/addcaravan &lt;date&gt; &lt;settlement&gt; &lt;families&gt; [people] "
-        "source=&lt;link or office&gt;",
+        _("/addcaravan <YYYY-MM-DD> <settlement> <families> [people] source=<link or office>"),
         _("record a caravan; subscribers are told"),
     ),
     (
-        "/sethousing &lt;settlement&gt; planned=&lt;n&gt; ready=&lt;n&gt; [YYYY=&lt;n&gt;] "
-        "source=&lt;link or office&gt;",
+        _("/sethousing <settlement> planned=<n> ready=<n> [YYYY=<n>] source=<link or office>"),
         _("new housing figures as of today"),
     ),
-    ("/editcaravan &lt;id|settlement&gt;", _("correct a caravan, or list a settlement's")),
-    ("/cancelcaravan &lt;id|settlement&gt;", _("cancel a caravan")),
-    ("/audit [n]", _("the latest admin actions")),
+    (_("/editcaravan <id|settlement>"), _("correct a caravan, or list a settlement's")),
+    (_("/cancelcaravan <id|settlement>"), _("cancel a caravan")),
+    (_("/audit [n]"), _("the latest admin actions: who did what")),
     (
-        "/broadcast &lt;all|settlement|district&gt; &lt;text&gt;",
+        _("/broadcast <all|settlement|district> <text>"),
         _("a message to everyone or to a place's followers, after a preview"),
     ),
     (
-        "/setcontact &lt;district|all&gt; &lt;kind&gt; &lt;value&gt; source=&lt;source&gt;",
+        _("/setcontact <district|all> <kind> <value> source=<source>"),
         _("add an official contact, with its source"),
     ),
-    ("/delcontact &lt;id&gt;", _("remove a contact")),
+    (_("/delcontact <id>"), _("remove a contact")),
     ("/addfaq [place] az? … az: …", _("add a question and its answer to the FAQ")),
-    ("/delfaq &lt;id&gt;", _("remove an FAQ entry")),
+    (_("/delfaq <id>"), _("remove an FAQ entry")),
     ("/stats", _("users, subscriptions and recent broadcasts")),
-    ("/errors on|off", _("send me a note when the bot hits an error, or stop")),
+    (_("/errors on|off"), _("send me a note when the bot hits an error, or stop")),
+    ("/id", _("your Telegram id (and the chat's, in a group)")),
     ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
 ]
 
@@ -69,7 +67,8 @@ ADMIN_HELP = [
 def admin_help(tr: Translator) -> list[str]:
     """The admin commands, one line each, for /help."""
     lines = ["🛠 <b>" + tr.gettext("Admin commands") + "</b>"]
-    lines += [f"{command} — {tr.gettext(text)}" for command, text in ADMIN_HELP]
+    _ = tr.gettext
+    lines += [f"{escape(_(command))} — {escape(_(text))}" for command, text in ADMIN_HELP]
     return lines
 
 
@@ -81,7 +80,11 @@ def usage(command: str, tr: Translator) -> str:
     _ = tr.gettext
     texts = {
         "admins": (
-            _("Usage: /admins, /admins add <id> or /admins remove <id> (a Telegram user id)."),
+            _(
+                "Usage: /admins, /admins add <id> or /admins remove <id>, with the Telegram "
+                "user id, which anyone learns by sending /id to the bot. Adding and removing "
+                "show who it is and wait for ✅."
+            ),
             "/admins add 123456789",
         ),
         "addcaravan": (
@@ -121,34 +124,6 @@ def usage(command: str, tr: Translator) -> str:
     }
     text, example = texts[command]
     return "ℹ️ " + escape(text) + "\n" + _("Example:") + f" <code>{escape(example)}</code>"
-
-
-# ------------------------------------------------------------------ admins
-
-
-def admins_view(configured: Iterable[int], stored: Sequence[Admin], tr: Translator) -> str:
-    """Admins from the configuration (ADMIN_IDS), then those added in the chat."""
-    _ = tr.gettext
-    lines = ["🛠 <b>" + _("Admins") + "</b>", ""]
-    configured = sorted(configured)
-    for user_id in configured:
-        lines.append(f"• <code>{user_id}</code> — " + _("from ADMIN_IDS (configuration)"))
-    for admin in stored:
-        if admin.user_id in configured:
-            continue
-        lines.append(
-            f"• <code>{admin.user_id}</code> — "
-            + _("added by {admin} on {date}").format(
-                admin=f"<code>{admin.added_by}</code>", date=datetime_text(admin.added_at, tr)
-            )
-        )
-    if len(lines) == 2:
-        lines.append(_("No admins yet."))
-    lines += [
-        "",
-        "<i>" + escape(_("Add or remove: /admins add <id>, /admins remove <id>")) + "</i>",
-    ]
-    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ confirmations
@@ -428,82 +403,3 @@ def caravan_list(
         for c in caravans
     ]
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
-
-
-# ------------------------------------------------------------------ audit log
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return (
-            ", ".join(f"{k}={v}" for k, v in value.items())
-            if isinstance(value, dict)
-            else str(value)
-        )
-    return "—" if value is None else str(value)
-
-
-def audit_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
-    """`date: 2026-12-20 → 2026-12-21; families: 12 → 14` — only what differs."""
-    before, after = before or {}, after or {}
-    parts = []
-    for key in dict.fromkeys([*before, *after]):
-        old, new = before.get(key), after.get(key)
-        if key in before and key in after and old == new:
-            continue
-        if key not in before:
-            parts.append(f"{key}: {_value(new)}")
-        elif key not in after:
-            parts.append(f"{key}: {_value(old)} → —")
-        else:
-            parts.append(f"{key}: {_value(old)} → {_value(new)}")
-    return "; ".join(parts)
-
-
-def action_label(action: str, tr: Translator) -> str:
-    """A readable name of an audit action; an unknown action is shown as recorded."""
-    _ = tr.gettext
-    labels = {
-        "admin.add": _("added an admin"),
-        "admin.remove": _("removed an admin"),
-        "caravan.add": _("recorded a caravan"),
-        "caravan.edit": _("corrected a caravan"),
-        "caravan.cancel": _("cancelled a caravan"),
-        "housing.set": _("set housing figures"),
-        "contact.set": _("added a contact"),
-        "contact.delete": _("removed a contact"),
-        "faq.add": _("added an FAQ entry"),
-        "faq.delete": _("removed an FAQ entry"),
-    }
-    return labels.get(action, action)
-
-
-def audit_messages(entries: Sequence[AuditEntry], tr: Translator) -> list[str]:
-    """The entries, newest first, as one or more messages under Telegram's length limit."""
-    _ = tr.gettext
-    if not entries:
-        return ["📜 " + _("The audit log is empty.")]
-    blocks = []
-    for entry in entries:
-        head = " · ".join(
-            [
-                datetime_text(entry.at, tr),
-                f"<code>{entry.actor_id}</code>",
-                escape(action_label(entry.action, tr)),
-                escape(entry.target),
-            ]
-        )
-        block = f"• {head}"
-        if changes := audit_changes(entry.before, entry.after):
-            block += "\n   " + escape(changes[:1500])
-        blocks.append(block)
-    title = "📜 <b>" + _("Latest admin actions") + "</b>"
-    messages, current = [], title
-    for block in blocks:
-        if len(current) + 1 + len(block) > MESSAGE_LIMIT:
-            messages.append(current)
-            current = block
-        else:
-            current += "\n" + block
-    messages.append(current)
-    return messages

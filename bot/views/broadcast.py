@@ -10,12 +10,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views.common import button, settlement_or_district_name
+from bot.views.common import button, datetime_text, settlement_or_district_name
 from db.models import CANCELLED, DONE, Broadcast, Counts, District, Settlement, UserStats
 
 RULE = "──────────"
@@ -131,6 +132,14 @@ def status_label(status: str, tr: Translator) -> str:
     return tr.gettext("sending")
 
 
+def language_name(code: str, tr: Translator) -> str:
+    """`azərbaycan`, `русский`: a language by its name in the reader's language (Babel)."""
+    try:
+        return Locale.parse(code).get_display_name(tr.lang) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
 def stats(
     users: UserStats,
     subscriptions: int,
@@ -149,7 +158,9 @@ def stats(
         ),
     ]
     if users.by_language:
-        languages = " · ".join(f"{lang} {n(count)}" for lang, count in users.by_language.items())
+        languages = " · ".join(
+            f"{language_name(lang, tr)} {n(count)}" for lang, count in users.by_language.items()
+        )
         lines.append(tr.gettext("By language: {languages}").format(languages=languages))
     lines.append("")
     if top:
@@ -165,7 +176,7 @@ def stats(
     if recent:
         lines.append(tr.gettext("Recent broadcasts:"))
         for broadcast, place, counts in recent:
-            when = tr.date(broadcast.created_at.date())
+            when = datetime_text(broadcast.created_at, tr)  # Baku time, as /audit
             figures = tr.gettext(
                 "delivered {sent} of {total}, blocked {blocked}, failed {failed}"
             ).format(

@@ -18,7 +18,7 @@ from babel.dates import format_date, format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.clock import BAKU
-from bot.i18n import NARROW_NBSP, Translator
+from bot.i18n import NARROW_NBSP, Translator, _
 from bot.views import callbacks as cb
 from db.models import District, Settlement
 
@@ -69,15 +69,26 @@ def localized(note: dict[str, str] | None, tr: Translator) -> str | None:
 # the source admin edits were stored with before a source was required (and its form once
 # migration 0008 took the admin's id out of it): an administrator, the chat, the day
 _ADMIN_ENTERED = re.compile(r"admin(?:istrator)?(?: \d+)?, via chat, (\d{4}-\d{2}-\d{2})")
+# remarks the dataset's citations make in English, said in the reader's language
+_SOURCE_REMARKS = {
+    re.compile(r"\bdate approximate\b"): _("date approximate"),
+    re.compile(r"\bciting ([^();,]+)"): _("citing {name}"),
+}
 
 
 def plain_source(source: str, tr: Translator) -> str:
     """A figure's source for the public, as plain text: as the dataset or the admin gave
-    it, except the old `admin <id>, via chat, <date>` of admin edits, which says, in the
-    reader's language, that an administrator entered it on that day (never who)."""
+    it, with its English remarks (`date approximate`, `citing …`) in the reader's language;
+    the old `admin <id>, via chat, <date>` of admin edits says, in that language, that an
+    administrator entered it on that day (never who)."""
     if match := _ADMIN_ENTERED.fullmatch(source.strip()):
         day = dt.date.fromisoformat(match.group(1))
         return tr.gettext("an administrator, on {date}").format(date=tr.date(day))
+    for pattern, remark in _SOURCE_REMARKS.items():
+        source = pattern.sub(
+            lambda m, remark=remark: tr.gettext(remark).format(name=m[1] if m.groups() else ""),
+            source,
+        )
     return source
 
 
@@ -168,3 +179,6 @@ def datetime_text(moment: dt.datetime, tr: Translator) -> str:
     local = aware.astimezone(BAKU)
     day = format_date(local, "medium", locale=tr.lang)
     return f"{day}, {format_skeleton('Hm', local, locale=tr.lang)}".replace(NARROW_NBSP, " ")
+
+
+# remarks the dataset's sources make in English, said in the reader's language

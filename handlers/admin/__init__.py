@@ -1,5 +1,5 @@
-"""Admin commands and buttons: who is an admin (/admins), recording, correcting and
-cancelling caravans, housing figures, the audit log. Every one runs `require_admin` first;
+"""Admin commands and buttons: who is an admin (/admins, in `people`), recording, correcting
+and cancelling caravans, housing figures, the audit log. Every one runs `require_admin` first;
 what changes data shows a preview and acts only on ✅ (why and how: docs/handlers.md)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.i18n import _
 from bot.views import admin as admin_cards
+from bot.views import audit as audit_view
 from bot.views import callbacks as cb
 from db import admins, editing
 from handlers.admin.actions import ACTIONS
@@ -25,71 +25,13 @@ from handlers.admin.arguments import (
     split_source,
 )
 from handlers.admin.pending import CONFIRMABLE, PICKING, STORED_KINDS, Pending, recall, remember
+from handlers.admin.people import ACTIONS as ADMIN_ACTIONS
+from handlers.admin.people import manage_admins
 from handlers.admin.previews import cancel_preview, preview, with_settlement
-from handlers.admin.replies import actor, expired, missing_source, reply, usage
+from handlers.admin.replies import expired, missing_source, reply, usage
 from handlers.common import require_admin, show
 
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
-
-
-# ------------------------------------------------------------------ /admins
-
-
-async def manage_admins(update: Update, context: BotContext) -> None:
-    """/admins, /admins add <id>, /admins remove <id>"""
-    if not await require_admin(update, context):
-        return
-    args = context.args or []
-    if not args:
-        await list_admins(update, context)
-        return
-    verb = args[0].lower()
-    match = ID.fullmatch(args[1]) if len(args) == 2 else None
-    if verb not in ("add", "remove") or match is None:
-        await usage(update, context, "admins", ArgError())
-        return
-    target = int(match.group(1))
-    if verb == "add":
-        await add_admin(update, context, target)
-    else:
-        await remove_admin(update, context, target)
-
-
-async def list_admins(update: Update, context: BotContext) -> None:
-    async with context.db() as session:
-        stored = await admins.added_admins(session)
-    text = admin_cards.admins_view(context.state.settings.admin_ids, stored, context.tr)
-    await reply(update, text)
-
-
-async def add_admin(update: Update, context: BotContext, target: int) -> None:
-    added = False
-    if target not in context.state.settings.admin_ids:
-        async with context.db() as session:
-            added = await editing.add_admin(session, target, actor(update))
-    text = _("✅ {id} is now an admin.") if added else _("{id} is already an admin.")
-    await reply(update, context._(text).format(id=f"<code>{target}</code>"))
-
-
-async def remove_admin(update: Update, context: BotContext, target: int) -> None:
-    """Only chat-added admins can be removed here, and never the last admin."""
-    configured = context.state.settings.admin_ids
-    if target in configured:
-        text = _(
-            "{id} is an admin by the configuration (ADMIN_IDS) and cannot be removed from the "
-            "chat. Remove the id from ADMIN_IDS and restart the bot."
-        )
-    else:
-        async with context.db() as session:
-            outcome = await editing.remove_admin(
-                session, target, actor(update), keep_one=not configured
-            )
-        text = {
-            "removed": _("✅ {id} is no longer an admin."),
-            "unknown": _("{id} is not an admin."),
-            "last": _("{id} is the last admin and cannot be removed: add another admin first."),
-        }[outcome]
-    await reply(update, context._(text).format(id=f"<code>{target}</code>"))
 
 
 # ------------------------------------------------------------------ the commands
@@ -198,7 +140,9 @@ async def show_audit(update: Update, context: BotContext) -> None:
         return
     async with context.db() as session:
         entries = await admins.recent_audit(session, n)
-    for text in admin_cards.audit_messages(entries, context.tr):
+        names = await admins.names(session, audit_view.actor_ids(entries))
+    data = (await context.places()).data
+    for text in audit_view.audit_messages(entries, names, data, context.tr):
         await reply(update, text)
 
 
@@ -246,11 +190,12 @@ async def confirm(update: Update, context: BotContext) -> None:
         return
     _prefix, token = cb.parse(update.callback_query.data)
     pending = await recall(update, context, token, CONFIRMABLE)
-    if pending is None or pending.kind not in ACTIONS or pending.choices:
+    actions = {**ACTIONS, **ADMIN_ACTIONS}
+    if pending is None or pending.kind not in actions or pending.choices:
         await expired(update, context)
         return
     await update.callback_query.answer()
-    await ACTIONS[pending.kind](update, context, pending.data)
+    await actions[pending.kind](update, context, pending.data)
 
 
 HANDLERS: list[BaseHandler] = [

@@ -16,7 +16,14 @@ from handlers.admin.replies import actor
 PENDING_TTL = dt.timedelta(hours=1)  # how long a ✅ button stays valid
 MAX_PENDING = 20  # per admin; the oldest are dropped
 # what a ✅ can do; stored as `admin:<kind>`, and `admin:pick` while the place is ambiguous
-ACTION_KINDS = ("addcaravan", "sethousing", "editcaravan", "cancelcaravan")
+ACTION_KINDS = (
+    "addcaravan",
+    "sethousing",
+    "editcaravan",
+    "cancelcaravan",
+    "addadmin",
+    "removeadmin",
+)
 CONFIRMABLE = tuple(f"admin:{kind}" for kind in ACTION_KINDS)
 PICKING = "admin:pick"
 STORED_KINDS = (*CONFIRMABLE, PICKING)
@@ -27,7 +34,7 @@ class Pending:
     """An action waiting for ✅ (or for the choice of a place), kept in `pending_actions`.
     `data` holds only JSON values: dates as ISO strings, ids and counts as numbers."""
 
-    kind: str  # addcaravan | sethousing | editcaravan | cancelcaravan | list
+    kind: str  # one of ACTION_KINDS, or list
     data: dict[str, Any]
     choices: list[str] = field(default_factory=list)  # slugs, while the place is ambiguous
 
