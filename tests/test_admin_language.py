@@ -216,17 +216,17 @@ async def test_id_tells_anyone_their_id_and_a_groups_id(bot):
 
 async def test_audit_names_the_place_and_says_the_values_in_words(bot):
     admin = bot.chat(ADMIN, "ru")
-    preview = await admin.say("/addcaravan 2026-12-20 Sos 24 99")
+    preview = await admin.say("/addcaravan 2026-12-20 Sos 24 99 source=Xocavənd rayon icra hakimiyyəti")
     await admin.press(preview, "Записать караван")
     audit = (await admin.say("/audit 1"))["text"]
     assert "Leyla @leyla (9001)" in audit and "записал караван" in audit
     assert re.search(r"караван #\d+, Сос", audit), audit
     assert "дата: 20 дек. 2026 г." in audit or "20 декабря 2026" in audit, audit
     assert "число семей: 24" in audit and "населённый пункт: Сос" in audit
-    assert "Leyla @leyla (9001), в боте" in audit  # the source, said in words
+    assert "Xocavənd rayon icra hakimiyyəti" in audit  # the source, as the admin gave it
     assert not INTERNAL.search(audit), audit
 
-    preview = await admin.say("/sethousing Sos planned=259 ready=12")
+    preview = await admin.say("/sethousing Sos planned=259 ready=12 source=azertag.az")
     await admin.press(preview, "✅")
     audit = (await admin.say("/audit 1"))["text"]
     assert "задал данные о жилье · жильё: Сос" in audit, audit
@@ -392,7 +392,7 @@ def test_terminal_chat_admin_flow_in_azerbaijani(tmp_path):
 @pytest.mark.parametrize(
     ("language", "remarks"),
     [
-        ("az", ["(tarix təqribidir)", "(Report istinadən)"]),
+        ("az", ["(tarix təqribidir)", "(istinad: Report)"]),
         ("ru", ["(дата приблизительная)", "(со ссылкой на Report)"]),
     ],
 )
