@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -16,10 +17,12 @@ from bot.context import BotContext
 from bot.domain.freshness import Freshness
 from bot.i18n import Translator, pick_language
 from bot.places import Found, Places
+from bot.relay import limit_reply, open_question, remember_bot_message
 from bot.views import admin as admin_cards
 from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
 from bot.views import poster as qr
+from bot.views import support as asking
 from bot.views.caravans import calendar_button, caravans_view
 from bot.views.common import Keyboard, settlement_or_district_name
 from bot.views.districts import choices_keyboard, district_view, regions_view
@@ -27,8 +30,8 @@ from bot.views.menu import main_menu, total_line
 from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from bot.views.subscriptions import subscriptions_view
-from db import admins, users
-from db.models import District, Settlement
+from db import admins, tickets, users
+from db.models import District, Settlement, Ticket
 from db.session import is_unavailable
 from db.snapshot import PlaceData
 
@@ -296,6 +299,7 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/near — " + _("settlements near you (share your location)"),
         "/subscribe &lt;" + _("place") + "|all&gt; — " + _("caravan news and reminders"),
         "/subscriptions — " + _("your subscriptions"),
+        "/ask — " + _("ask a person: the bot's admins answer here"),
         "/forget — " + _("delete everything stored about you"),
         "/language — " + _("change the language"),
         "/start — " + _("main menu"),
@@ -308,6 +312,8 @@ async def show_help(update: Update, context: BotContext) -> None:
             "Figures come from public news reports and official statements; each shows its "
             "source and date."
         ),
+        "",
+        asking.privacy_line(context.state.settings.ticket_retention_days, context.tr),
     ]
     total = (await context.places()).data.latest_total()
     if total is not None:
@@ -484,3 +490,93 @@ async def cancel_subscription(
     if not cancelled:
         text = context._("You are not subscribed to {place}.").format(place=name)
     await show(update, context, "🔕 " + text)
+
+
+# ------------------------------------------------------------------ asking a person
+
+# Asked, in order, before a question is passed on (a FAQ entry that may answer it, say):
+# `hook(update, context, ticket)` returns True when it answered and holds the question
+# (it then passes it on later with `pass_on`, or not). Empty unless a feature adds one.
+BEFORE_PASSING_ON: list[Callable[[Update, BotContext, Ticket], Awaitable[bool]]] = []
+
+
+async def followed_place(context: BotContext, user_id: int) -> Settlement | District | None:
+    """The settlement or district the user follows, when they follow exactly one."""
+    async with context.db() as session:
+        subscriptions = await users.subscriptions(session, user_id)
+    followed = [s for s in subscriptions if s.settlement is not None or s.district is not None]
+    if len(followed) != 1:
+        return None
+    data, subscription = (await context.places()).data, followed[0]
+    if subscription.settlement is not None:
+        return data.settlement(subscription.settlement.slug)
+    return data.district(subscription.district.slug)
+
+
+async def begin_question(
+    update: Update,
+    context: BotContext,
+    place: Settlement | District | None = None,
+    *,
+    message_id: int | None = None,
+    kind: str = tickets.QUESTION,
+    report: str | None = None,
+) -> None:
+    """Open a question to a person (/ask, ✉️, "I want to talk to a person", a photo with a
+    caption, ⚠️ on a card): about `place`, else the one the user follows, else asked with
+    buttons; `message_id`, the user's message that asked, is its first message."""
+    user, chat = update.effective_user, update.effective_chat
+    refusal = await limit_reply(context, user.id, new=True)
+    if refusal is not None:
+        await show(update, context, refusal)
+        return
+    if place is None:
+        place = await followed_place(context, user.id)
+    async with context.db() as session:
+        ticket = await tickets.begin(
+            session,
+            user_id=user.id,
+            chat_id=chat.id,
+            first_name=user.first_name or "",
+            language=context.tr.lang,
+            now=context.state.clock(),
+            kind=kind,
+            place_chosen=place is not None,
+            report=report,
+            waiting_message_id=message_id,
+            **place_arguments(place),
+        )
+    await continue_question(update, context, ticket)
+
+
+async def continue_question(update: Update, context: BotContext, ticket: Ticket) -> None:
+    """The next step of a draft: its place asked, its first message passed on, or the
+    question asked for (a ForceReply, so that the answer comes back to it)."""
+    if not ticket.place_chosen:
+        regions = (await context.places()).data.regions
+        text, markup = asking.which_place(ticket, regions, context.tr)
+        await show(update, context, text, markup)
+    elif ticket.waiting_message_id is not None:
+        await pass_on(update, context, ticket, [ticket.waiting_message_id])
+    else:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        prompt = await update.effective_chat.send_message(
+            asking.write_prompt(ticket, context.tr),
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(input_field_placeholder=context._("Your question")),
+        )
+        await remember_bot_message(context, ticket, prompt)
+
+
+async def pass_on(
+    update: Update, context: BotContext, ticket: Ticket, message_ids: Sequence[int]
+) -> None:
+    """Pass a written draft on to the admins, and give the user its number."""
+    for hook in BEFORE_PASSING_ON:
+        if await hook(update, context, ticket):
+            return
+    if not await open_question(context, ticket, message_ids):
+        return
+    confirmation = await update.effective_chat.send_message(asking.passed_on(ticket, context.tr))
+    await remember_bot_message(context, ticket, confirmation)

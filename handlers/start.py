@@ -22,6 +22,7 @@ from bot.views.menu import language_keyboard, main_menu
 from db import users
 from db.session import is_unavailable
 from handlers.common import (
+    begin_question,
     freshness,
     show,
     show_caravans_for,
@@ -46,6 +47,7 @@ COMMANDS = [
     ("subscribe", _("Get news of a settlement, a district or all")),
     ("subscriptions", _("Your subscriptions")),
     ("unsubscribe", _("Stop news of a place, or all")),
+    ("ask", _("Ask a person: the bot's admins answer here")),
     ("forget", _("Delete everything stored about you")),
     ("language", _("Change the language")),
     ("help", _("What this bot can do")),
@@ -161,6 +163,8 @@ async def open_menu(update: Update, context: BotContext) -> None:
         await show_caravans_for(update, context, None, None)
     elif item == "language":
         await ask_language(update, context)
+    elif item == "ask":
+        await begin_question(update, context)
     else:
         await show_help(update, context)
 

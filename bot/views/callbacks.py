@@ -31,8 +31,14 @@ ADMIN_PICK = "ap"  # ap:<token>.<n>      the n-th candidate of an ambiguous plac
 ADMIN_CANCEL = "acx"  # acx:<caravan id>  🗑 in an admin's caravan list
 BROADCAST_SEND = "bs"  # bs:<broadcast id>  ✅ send a broadcast draft
 BROADCAST_CANCEL = "bx"  # bx:<broadcast id>  cancel a draft, or stop a broadcast being sent
+# Questions to a person (handlers/support): ids are looked up and rights checked again
+TICKET_PLACE = "tp"  # tp:<ticket id>.<district slug|->  the place of a question being written
+TICKET_CANCEL = "tx"  # tx:<ticket id>      drop a question being written
+TICKET_REPLY = "tr"  # tr:<ticket id>       ↩️ an admin answers (ForceReply)
+TICKET_CLOSE = "tc"  # tc:<ticket id>       ✅ an admin closes a question
+REPORT = "rp"  # rp:<settlement slug>        ⚠️ "this looks out of date" on a card
 
-MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
+MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help", "ask")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,60}")
 _ARGUMENT = {
@@ -58,6 +64,11 @@ _ARGUMENT = {
     ADMIN_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_SEND: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
+    TICKET_PLACE: re.compile(r"[1-9][0-9]{0,17}\.(?:-|[a-z0-9][a-z0-9-]{0,40})"),
+    TICKET_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
+    TICKET_REPLY: re.compile(r"[1-9][0-9]{0,17}"),
+    TICKET_CLOSE: re.compile(r"[1-9][0-9]{0,17}"),
+    REPORT: _SLUG,
 }
 
 

@@ -197,7 +197,8 @@ def settlement_card(settlement: Settlement, tr: Translator, freshness: Freshness
 
 
 def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboardMarkup:
-    """Caravans and 🔔 subscribe; the calendar file and the location; share; back."""
+    """Caravans and 🔔 subscribe; the calendar file and the location; share; "this looks out
+    of date" (a report to the admins); back."""
     _ = tr.gettext
     rows = [
         [
@@ -209,6 +210,7 @@ def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboar
     if settlement.latitude is not None and settlement.longitude is not None:
         reach.append(button("📍 " + _("Location"), cb.LOCATION, settlement.slug))
     rows += [reach, [share_button(settlement.name(tr.lang), tr)]]
+    rows.append([button("⚠️ " + _("This looks out of date"), cb.REPORT, settlement.slug)])
     rows.append(
         [button("⬅️ " + settlement.district.name(tr.lang), cb.DISTRICT, settlement.district.slug)]
     )
