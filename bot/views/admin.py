@@ -48,7 +48,13 @@ ADMIN_HELP = [
         "/broadcast &lt;all|settlement|district&gt; &lt;text&gt;",
         _("a message to everyone or to a place's followers, after a preview"),
     ),
-    ("/stats", _("users, subscriptions and recent broadcasts")),
+    ("/stats", _("users, subscriptions, recent broadcasts and questions")),
+    ("/tickets", _("questions waiting for an answer, oldest first")),
+    ("/close &lt;n&gt;", _("close question n; its author is told")),
+    (
+        "/admins districts &lt;id&gt; &lt;district…&gt;",
+        _("the districts whose questions an admin gets"),
+    ),
     ("/errors on|off", _("send me a note when the bot hits an error, or stop")),
     ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
 ]
@@ -71,6 +77,13 @@ def usage(command: str, tr: Translator) -> str:
         "admins": (
             _("Usage: /admins, /admins add <id> or /admins remove <id> (a Telegram user id)."),
             "/admins add 123456789",
+        ),
+        "admins districts": (
+            _(
+                "Usage: /admins districts <id> <district> … — the admin then gets only the "
+                "questions of these districts; with no district, every question."
+            ),
+            "/admins districts 123456789 Xocavənd Laçın",
         ),
         "addcaravan": (
             _(

@@ -4,6 +4,8 @@ what changes data shows a preview and acts only on ✅ (why and how: docs/handle
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -11,7 +13,7 @@ from bot.context import BotContext
 from bot.i18n import _
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
-from db import admins, editing
+from db import admins, editing, tickets
 from handlers.admin.actions import ACTIONS
 from handlers.admin.arguments import (
     ID,
@@ -26,7 +28,7 @@ from handlers.admin.arguments import (
 from handlers.admin.pending import CONFIRMABLE, PICKING, STORED_KINDS, Pending, recall, remember
 from handlers.admin.previews import cancel_preview, preview, with_settlement
 from handlers.admin.replies import actor, expired, reply, usage
-from handlers.common import require_admin, show
+from handlers.common import is_admin, require_admin, show
 
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
 
@@ -43,6 +45,9 @@ async def manage_admins(update: Update, context: BotContext) -> None:
         await list_admins(update, context)
         return
     verb = args[0].lower()
+    if verb == "districts":
+        await take_districts(update, context, args[1:])
+        return
     match = ID.fullmatch(args[1]) if len(args) == 2 else None
     if verb not in ("add", "remove") or match is None:
         await usage(update, context, "admins", ArgError())
@@ -52,6 +57,42 @@ async def manage_admins(update: Update, context: BotContext) -> None:
         await add_admin(update, context, target)
     else:
         await remove_admin(update, context, target)
+
+
+async def take_districts(update: Update, context: BotContext, args: list[str]) -> None:
+    """/admins districts <id> [district…]: the districts whose questions the admin gets
+    (none given: every question)."""
+    match = ID.fullmatch(args[0]) if args else None
+    if match is None:
+        await usage(update, context, "admins districts", ArgError())
+        return
+    target, places = int(match.group(1)), await context.places()
+    found = [(name, places.find(name).district) for name in args[1:]]
+    unknown = [name for name, district in found if district is None]
+    if unknown:
+        text = _("“{name}” is not a district. Write districts as /settlements lists them.")
+        await usage(update, context, "admins districts", ArgError(text, name=unknown[0]))
+        return
+    if not await is_admin(context, target):
+        await reply(update, context._("{id} is not an admin.").format(id=f"<code>{target}</code>"))
+        return
+    districts = sorted({d.slug: d for _name, d in found}.values(), key=lambda d: d.position)
+    async with context.db() as session:
+        await tickets.set_districts(session, target, [d.id for d in districts])
+        admins.audit(
+            session,
+            actor(update),
+            "admin_districts",
+            str(target),
+            after={"districts": [d.slug for d in districts]},
+        )
+        await session.commit()
+    names = ", ".join(d.name(context.tr.lang) for d in districts)
+    if names:
+        text = context._("✅ {id} now gets the questions of: {districts}.")
+    else:
+        text = context._("✅ {id} now gets every question.")
+    await reply(update, text.format(id=f"<code>{target}</code>", districts=escape(names)))
 
 
 async def list_admins(update: Update, context: BotContext) -> None:
