@@ -231,7 +231,7 @@ def tickets_view(tickets: Sequence[Ticket], now: dt.datetime, tr: Translator) ->
             f"{kind}#{ticket.id} · {escape(place_label(ticket, tr))} · {ticket.language} · "
             f"{escape(ticket.first_name)} · {age} · {state}"
         )
-    lines += ["", _("Close one with /close <number>.")]
+    lines += ["", escape(_("Close one with /close <number>."))]
     return "\n".join(lines)
 
 

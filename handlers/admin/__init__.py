@@ -10,10 +10,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.places import Found
 from bot.i18n import _
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
 from db import admins, editing, tickets
+from db.models import District
 from handlers.admin.actions import ACTIONS
 from handlers.admin.arguments import (
     ID,
@@ -59,6 +61,14 @@ async def manage_admins(update: Update, context: BotContext) -> None:
         await remove_admin(update, context, target)
 
 
+def district_named(found: Found) -> District | None:
+    """The district a name means: the district found, or the one district among several
+    places of that name (Laçın the town and Laçın the district)."""
+    if found.district is not None:
+        return found.district
+    return found.districts[0] if len(found.districts) == 1 else None
+
+
 async def take_districts(update: Update, context: BotContext, args: list[str]) -> None:
     """/admins districts <id> [district…]: the districts whose questions the admin gets
     (none given: every question)."""
@@ -67,7 +77,7 @@ async def take_districts(update: Update, context: BotContext, args: list[str]) -
         await usage(update, context, "admins districts", ArgError())
         return
     target, places = int(match.group(1)), await context.places()
-    found = [(name, places.find(name).district) for name in args[1:]]
+    found = [(name, district_named(places.find(name))) for name in args[1:]]
     unknown = [name for name, district in found if district is None]
     if unknown:
         text = _("“{name}” is not a district. Write districts as /settlements lists them.")

@@ -70,6 +70,8 @@ async def in_private_chat(update: Update, context: BotContext, message: Message)
     if reply_to is not None and reply_to.from_user and reply_to.from_user.id == context.bot.id:
         async with context.db() as session:
             ticket = await tickets.by_copy(session, message.chat_id, reply_to.message_id)
+            if ticket is None:  # a reply to an answer (the outbox sent it), or to another
+                ticket = await tickets.active_of(session, user_id)  # message: the question
         if ticket is not None:
             if ticket.user_id != user_id:
                 if await is_admin(context, user_id):
