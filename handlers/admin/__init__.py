@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.places import Found
 from bot.i18n import _
+from bot.places import Found
 from bot.views import admin as admin_cards
 from bot.views import callbacks as cb
 from db import admins, editing, tickets
