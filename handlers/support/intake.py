@@ -53,6 +53,8 @@ async def in_support_chat(update: Update, context: BotContext, message: Message)
     """A message in a question's topic: an admin's answer; anyone else is told no."""
     if not message.is_topic_message or message.message_thread_id is None:
         return False
+    if message.text and message.text.startswith("/"):  # /close, /tickets: the commands
+        return False
     async with context.db() as session:
         ticket = await tickets.by_topic(session, message.message_thread_id)
     if ticket is None or message.forum_topic_created or message.forum_topic_closed:
@@ -66,6 +68,8 @@ async def in_support_chat(update: Update, context: BotContext, message: Message)
 
 async def in_private_chat(update: Update, context: BotContext, message: Message) -> bool:
     user_id = message.from_user.id
+    if message.contact is not None:  # a phone number is never passed on
+        return False
     reply_to = message.reply_to_message
     if reply_to is not None and reply_to.from_user and reply_to.from_user.id == context.bot.id:
         async with context.db() as session:
@@ -144,4 +148,6 @@ async def answer(update: Update, context: BotContext, ticket: Ticket, message: M
         await message.reply_text(texts.answer_passed(ticket, tr))
 
 
-INTAKE: list[BaseHandler] = [MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, take)]
+INTAKE: list[BaseHandler] = [
+    MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, take)
+]
