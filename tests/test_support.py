@@ -356,3 +356,29 @@ async def test_forget_and_retention(database_url: str, clock: Clock) -> None:
             assert await tickets.purge(session, clock.now + dt.timedelta(days=179), 180) == 0
             assert await tickets.purge(session, clock.now + dt.timedelta(days=181), 180) == 1
         assert await count(bot, Ticket, Ticket.status == CLOSED) == 0
+
+
+async def test_another_replica_takes_the_answer(database_url: str, clock: Clock) -> None:
+    """Two instances on one database: the question through the first, the admin's answer
+    handled by the second while the first still runs; the user gets it once."""
+    api = forum_api()
+    async with FakeBotServer(api) as url:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_URL=url,
+            DATABASE_URL=database_url,
+            ADMIN_IDS=str(ADMIN),
+            SUPPORT_CHAT_ID=str(SUPPORT),
+        )
+        async with run_bot(api, settings, clock) as first:
+            await step(api, lambda: api.send_text("/ask Sos dam axır", user_id=USER))
+            ((_chat, thread),) = api.topics
+            await first.application.updater.stop()  # the next update goes to the other one
+            async with run_bot(api, settings, clock) as second:
+                second.application.bot_data.delivery.wake()
+                await step(
+                    api, lambda: api.post_in_topic(SUPPORT, thread, "Usta gələcək", user_id=ADMIN)
+                )
+                await answered(api, USER, "Usta gələcək")
+                await api.wait_idle(quiet=0.5)
+                assert sum("Usta gələcək" in t for t in texts(api, USER)) == 1
