@@ -526,6 +526,9 @@ async def begin_question(
     caption, ⚠️ on a card): about `place`, else the one the user follows, else asked with
     buttons; `message_id`, the user's message that asked, is its first message."""
     user, chat = update.effective_user, update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:  # a card's ⚠️ in a group, say
+        await _alert_or_say(update, context, asking.private_only(context.tr))
+        return
     refusal = await limit_reply(context, user.id, new=True)
     if refusal is not None:
         await show(update, context, refusal)

@@ -76,6 +76,10 @@ def write_prompt(ticket: Ticket, tr: Translator) -> str:
     ).format(place=place)
 
 
+def private_only(tr: Translator) -> str:
+    return tr.gettext("Questions to a person are asked in a private chat with me.")
+
+
 def passed_on(ticket: Ticket, tr: Translator) -> str:
     """The numbered confirmation."""
     return "✅ " + tr.gettext(
