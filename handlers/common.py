@@ -205,7 +205,9 @@ def _not_found(
                 "Шушакенд), or browse all districts."
             )
         )
-    return "\n".join(lines), choices_keyboard(settlements, districts, tr)
+    choices = choices_keyboard(settlements, districts, tr).inline_keyboard
+    ask = InlineKeyboardButton("✉️ " + _("Ask a person"), callback_data=cb.make(cb.MENU, "ask"))
+    return "\n".join(lines), Keyboard([*choices, [ask]])
 
 
 def freshness(context: BotContext) -> Freshness:

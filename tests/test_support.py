@@ -382,3 +382,39 @@ async def test_another_replica_takes_the_answer(database_url: str, clock: Clock)
                 await answered(api, USER, "Usta gələcək")
                 await api.wait_idle(quiet=0.5)
                 assert sum("Usta gələcək" in t for t in texts(api, USER)) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "asked"),
+    [
+        ("kime zeng edim?", "az", "Sualınız hansı yer haqqındadır?"),
+        ("I want to talk to a person", "en", "Which place is your question about?"),
+        ("хочу поговорить с человеком", "ru", "О каком месте ваш вопрос?"),
+        ("the house has a problem", "en", "Which place is your question about?"),
+    ],
+)
+async def test_asking_for_a_person_opens_a_question(
+    running_bot: RunningBot, typed: str, language: str, asked: str
+) -> None:
+    reply = await running_bot.chat(USER, language).say(typed)
+    assert reply["text"].startswith("✉️ " + asked)
+    assert any(
+        "Xocavənd" in b["text"] or "Khojavand" in b["text"] or "Ходжавенд" in b["text"]
+        for row in reply["reply_markup"]["inline_keyboard"]
+        for b in row
+    )
+
+
+async def test_nothing_found_offers_a_person(running_bot: RunningBot) -> None:
+    chat = running_bot.chat(USER, "en")
+    reply = await chat.say("Qwrtzyx")
+    assert "could not find" in reply["text"]
+    reply = await chat.press(reply, "Ask a person")
+    assert reply["text"].startswith("✉️ Which place is your question about?")
+    reply = await chat.press(reply, "Not about one place")
+    assert running_bot.api.force_replies[USER] == reply["message_id"]
+    # the next message is the question, even without replying to the prompt
+    await step(
+        running_bot.api, lambda: running_bot.api.send_text("Who decides the lists?", user_id=USER)
+    )
+    assert numbered(1, running_bot.api.last_message(USER)["text"])
