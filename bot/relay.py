@@ -194,9 +194,10 @@ def answer_payload(message: Message) -> dict[str, object]:
     return payload
 
 
-async def pass_answer(context: BotContext, ticket: Ticket, message: Message) -> bool:
+async def pass_answer(context: BotContext, ticket: Ticket, message: Message) -> str:
     """An admin's answer, written to the outbox (first name only) and sent by
-    `bot.delivery`, which retries it; False when the user is gone (/forget)."""
+    `bot.delivery`, which retries it: `tickets.PASSED`, or why not (`GONE`: /forget,
+    `BLOCKED`: the user blocked the bot)."""
     admin = message.from_user.first_name if message.from_user else "—"
     payload = {"admin": admin[:64], **answer_payload(message)}
     async with context.db() as session:
@@ -208,7 +209,7 @@ async def pass_answer(context: BotContext, ticket: Ticket, message: Message) -> 
             payload=payload,
             now=context.state.clock(),
         )
-    if passed:
+    if passed == tickets.PASSED:
         context.state.delivery.wake()
     return passed
 

@@ -34,6 +34,7 @@ ANSWER = "answer"  # the notice kind of an admin's answer, copied to the user
 TICKET_CLOSED = "ticket_closed"  # the notice kind of "your question #12 is closed"
 WAITING = (OPEN, ANSWERED)  # statuses of a question the admins still have
 QUESTION, REPORT = "question", "report"
+PASSED, GONE, BLOCKED = "passed", "gone", "blocked"  # what became of an answer
 DRAFT_LIFETIME = dt.timedelta(days=1)  # a question begun and never written is dropped
 
 
@@ -201,13 +202,16 @@ async def answer(
     admin_message_id: int,
     payload: dict[str, Any],
     now: dt.datetime,
-) -> bool:
+) -> str:
     """An admin's answer: the ticket answered (its first answer's time kept), and the
-    copy for the user written to the outbox in the same transaction. False (nothing
-    written) when the user is no longer known (they used /forget). Commits."""
+    copy for the user written to the outbox in the same transaction. Returns PASSED, or
+    (nothing written) GONE when the user is no longer known (they used /forget) or
+    BLOCKED when they blocked the bot. Commits."""
     user = await session.get(User, ticket.user_id)
     if user is None:
-        return False
+        return GONE
+    if user.blocked:
+        return BLOCKED
     values: dict[str, Any] = {}
     if ticket.status == OPEN:
         values["status"] = ANSWERED
@@ -234,7 +238,7 @@ async def answer(
         payload={"ticket": ticket.id, **payload},
     )
     await session.commit()
-    return True
+    return PASSED
 
 
 async def close(session: AsyncSession, ticket_id: int, now: dt.datetime) -> Ticket | None:

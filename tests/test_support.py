@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
 from bot.config import load_settings
-from db import tickets
+from db import tickets, users
 from db.models import CLOSED, Ticket, TicketMessage
 from db.session import create_engine, create_sessionmaker
 from tests.conftest import Clock, RunningBot, _is_answer, button, run_bot, serve_bot
@@ -262,7 +262,7 @@ async def test_a_non_admin_in_the_support_chat_cannot_answer(
 ) -> None:
     api = forum_api()
     variables = {"ADMIN_IDS": str(ADMIN), "SUPPORT_CHAT_ID": str(SUPPORT)}
-    async with serve_bot(api, database_url, clock, **variables):
+    async with serve_bot(api, database_url, clock, **variables) as bot:
         await step(api, lambda: api.send_text("/ask Sos problem", user_id=USER))
         ((_chat, thread),) = api.topics
         before = len(api.bot_messages(USER))
@@ -271,6 +271,11 @@ async def test_a_non_admin_in_the_support_chat_cannot_answer(
         )
         assert "Only the bot's admins" in api.topic_messages(SUPPORT, thread)[-1]["text"]
         assert len(api.bot_messages(USER)) == before
+        # an admin answering a user who blocked the bot is told so at once
+        async with database(bot) as session:
+            await users.set_blocked(session, USER, True)
+        await step(api, lambda: api.post_in_topic(SUPPORT, thread, "Hello?", user_id=ADMIN))
+        assert "has blocked the bot" in api.topic_messages(SUPPORT, thread)[-1]["text"]
 
 
 async def test_a_support_chat_without_topics_falls_back_to_private_chats(

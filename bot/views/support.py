@@ -207,6 +207,12 @@ def author_gone(ticket: Ticket, tr: Translator) -> str:
     ).format(n=ticket.id)
 
 
+def author_blocked(ticket: Ticket, tr: Translator) -> str:
+    return "⚠️ " + tr.gettext(
+        "{name} has blocked the bot: the answer to question #{n} cannot be delivered."
+    ).format(n=ticket.id, name=escape(ticket.first_name))
+
+
 def closed_by(ticket: Ticket, admin: str, tr: Translator) -> str:
     return "✅ " + tr.gettext("Question #{n} closed by {admin}; the user is told.").format(
         n=ticket.id, admin=escape(admin)

@@ -142,8 +142,12 @@ async def answer(update: Update, context: BotContext, ticket: Ticket, message: M
     tr = context.tr
     if ticket.status == CLOSED:
         await message.reply_text(texts.already_closed(ticket.id, tr))
-    elif not await pass_answer(context, ticket, message):
+        return
+    outcome = await pass_answer(context, ticket, message)
+    if outcome == tickets.GONE:
         await message.reply_text(texts.author_gone(ticket, tr))
+    elif outcome == tickets.BLOCKED:
+        await message.reply_text(texts.author_blocked(ticket, tr))
     elif message.chat.type == message.chat.PRIVATE:
         await message.reply_text(texts.answer_passed(ticket, tr))
 
