@@ -87,7 +87,10 @@ async def _open(application: Application) -> None:
     state.delivery = DeliveryWorker(application)
     state.delivery.start()
     application.job_queue.run_repeating(_scan, interval=SCAN_INTERVAL, first=0, name="scan")
-    application.job_queue.run_repeating(_purge, interval=PURGE_INTERVAL, first=0, name="purge")
+    # once at start-up (a date job runs however late the job queue starts), then hourly
+    once = {"misfire_grace_time": None}
+    application.job_queue.run_once(_purge, when=0, name="purge", job_kwargs=once)
+    application.job_queue.run_repeating(_purge, interval=PURGE_INTERVAL, name="purge")
 
 
 async def _scan(context: BotContext) -> None:

@@ -6,6 +6,7 @@ reports; closing; /forget; retention."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from bot.config import load_settings
 from db import tickets, users
 from db.models import CLOSED, Ticket, TicketMessage
 from db.session import create_engine, create_sessionmaker
+from handlers.common import BEFORE_PASSING_ON
 from tests.conftest import Clock, RunningBot, _is_answer, button, run_bot, serve_bot
 
 ADMIN, OTHER_ADMIN, USER, STRANGER = 9001, 9002, 5001, 5002
@@ -212,6 +214,11 @@ async def test_private_path_with_reply_button_and_routing_by_district(
             ),
         )
         assert "location" in api.bot_messages(ADMIN)[-1]
+        # a question about Laçın reaches Rauf too (and Aygün, who took no district)
+        await step(api, lambda: api.send_text("/ask Laçın rayonu, su yoxdur", user_id=STRANGER))
+        assert any("Question #2" in t for t in texts(api, OTHER_ADMIN))
+        assert any("Question #2" in t for t in texts(api, ADMIN))
+        await step(api, lambda: api.send_text("/close 2", user_id=ADMIN))
         # ✅ Close: the user is told, /tickets is empty
         await step(
             api, lambda: api.press(card, button(card, "Close")["callback_data"], user_id=ADMIN)
@@ -423,3 +430,50 @@ async def test_nothing_found_offers_a_person(running_bot: RunningBot) -> None:
         running_bot.api, lambda: running_bot.api.send_text("Who decides the lists?", user_id=USER)
     )
     assert numbered(1, running_bot.api.last_message(USER)["text"])
+
+
+async def test_retention_runs_at_start_up(database_url: str, clock: Clock) -> None:
+    api = forum_api()
+    async with FakeBotServer(api) as url:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_URL=url,
+            DATABASE_URL=database_url,
+            ADMIN_IDS=str(ADMIN),
+            TICKET_RETENTION_DAYS="30",
+        )
+        async with run_bot(api, settings, clock) as bot:
+            await step(api, lambda: api.send_text("/ask Sos one", user_id=USER))
+            await step(api, lambda: api.send_text("/close 1", user_id=ADMIN))
+        clock.now += dt.timedelta(days=29)
+        async with run_bot(api, settings, clock) as bot:
+            await api.wait_idle(quiet=0.3)
+            assert await count(bot, Ticket) == 1  # closed 29 days ago: kept
+        clock.now += dt.timedelta(days=2)
+        async with run_bot(api, settings, clock) as bot:
+            for _ in range(100):
+                if await count(bot, Ticket) == 0:
+                    break
+                await asyncio.sleep(0.05)
+            assert await count(bot, Ticket) == 0
+
+
+async def test_a_hook_can_answer_before_a_question_is_passed_on(running_bot: RunningBot) -> None:
+    """`common.BEFORE_PASSING_ON`, where a FAQ entry can be offered first."""
+    held: list[int] = []
+
+    async def offer(update: Any, context: Any, ticket: Ticket) -> bool:
+        held.append(ticket.id)
+        await update.effective_chat.send_message("Maybe this answers it")
+        return True
+
+    BEFORE_PASSING_ON.append(offer)
+    try:
+        await step(
+            running_bot.api, lambda: running_bot.api.send_text("/ask Sos roof", user_id=USER)
+        )
+    finally:
+        BEFORE_PASSING_ON.remove(offer)
+    assert held == [1]
+    assert running_bot.api.last_message(USER)["text"] == "Maybe this answers it"
+    assert await count(running_bot, Ticket, Ticket.status == "draft") == 1
