@@ -23,6 +23,7 @@ from db.models import Ticket
 log = logging.getLogger(__name__)
 
 CAPTION_ROOM = 900  # of Telegram's 1,024 caption characters: the rest is the answer's header
+TEXT_ROOM = 3900  # of a message's 4,096 characters: a longer answer is copied as it is
 MEDIA = ("photo", "document", "video", "voice", "audio", "animation")
 
 
@@ -184,8 +185,9 @@ async def remember_bot_message(context: BotContext, ticket: Ticket, message: Mes
 
 def answer_payload(message: Message) -> dict[str, object]:
     """What the outbox needs to pass an admin's message on: its text as HTML, or the
-    message to copy (with its caption as HTML when the answer's header fits beside it)."""
-    if message.text:
+    message to copy (with its caption as HTML when the answer's header fits beside it; a
+    text too long for the header beside it is copied without one)."""
+    if message.text and len(message.text_html) <= TEXT_ROOM:
         return {"html": message.text_html}
     payload: dict[str, object] = {"copy": [message.chat_id, message.message_id]}
     caption = message.caption_html or ""

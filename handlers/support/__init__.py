@@ -30,6 +30,7 @@ from handlers.common import (
 from handlers.support.intake import INTAKE
 
 TAGS = re.compile(r"<[^>]+>")
+REPORT_LIMIT = 3000  # characters of a card kept in a data report
 
 __all__ = ["HANDLERS", "INTAKE"]
 
@@ -88,6 +89,7 @@ async def report(update: Update, context: BotContext) -> None:
         return
     support_tr = context.state.translators[context.state.settings.default_language]
     card = html.unescape(TAGS.sub("", settlement_card(settlement, support_tr, freshness(context))))
+    card = card[:REPORT_LIMIT]  # the admins' card stays within one message
     await begin_question(update, context, settlement, kind=tickets.REPORT, report=card)
 
 

@@ -70,6 +70,8 @@ async def in_private_chat(update: Update, context: BotContext, message: Message)
     user_id = message.from_user.id
     if message.contact is not None:  # a phone number is never passed on
         return False
+    if message.text and message.text.startswith("/"):  # commands are commands
+        return False
     reply_to = message.reply_to_message
     if reply_to is not None and reply_to.from_user and reply_to.from_user.id == context.bot.id:
         async with context.db() as session:
@@ -84,8 +86,6 @@ async def in_private_chat(update: Update, context: BotContext, message: Message)
                 return False
             await from_user(update, context, ticket, message)
             return True
-    if message.text and message.text.startswith("/"):
-        return False
     if media(message) and dataset_file(message) and await is_admin(context, user_id):
         return False  # a dataset file to import
     plain = message.text is not None
