@@ -24,12 +24,14 @@ from bot.registrar import Registrar
 from bot.transport.request import AiohttpRequest
 from bot.transport.retry import RetryingRequest
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
+from db import tickets
 from db.session import create_engine, create_sessionmaker
-from handlers import FEATURES, PRE_HANDLERS, bot_commands, on_error
+from handlers import FEATURES, INTAKE_HANDLERS, PRE_HANDLERS, bot_commands, on_error
 
 log = logging.getLogger(__name__)
 
 MENU_JOB = "command menu"  # the job of `_schedule_menu`
+PURGE_INTERVAL = 3600  # seconds between deletions of questions past their retention
 
 
 def build_application(
@@ -64,7 +66,8 @@ def build_application(
     state.settings = settings
     state.clock = clock
     state.metrics = metrics
-    application.add_handlers(PRE_HANDLERS, group=-1)
+    application.add_handlers(PRE_HANDLERS, group=-2)
+    application.add_handlers(INTAKE_HANDLERS, group=-1)
     for feature in FEATURES:
         application.add_handlers(feature.HANDLERS)
     application.add_error_handler(on_error)
@@ -84,11 +87,24 @@ async def _open(application: Application) -> None:
     state.delivery = DeliveryWorker(application)
     state.delivery.start()
     application.job_queue.run_repeating(_scan, interval=SCAN_INTERVAL, first=0, name="scan")
+    # once at start-up (a date job runs however late the job queue starts), then hourly
+    once = {"misfire_grace_time": None}
+    application.job_queue.run_once(_purge, when=0, name="purge", job_kwargs=once)
+    application.job_queue.run_repeating(_purge, interval=PURGE_INTERVAL, name="purge")
 
 
 async def _scan(context: BotContext) -> None:
     """Announce new caravans and write due reminders, whoever created them."""
     await context.state.delivery.scan()
+
+
+async def _purge(context: BotContext) -> None:
+    """Closed questions past `TICKET_RETENTION_DAYS` are deleted (any replica may do it)."""
+    state = context.state
+    async with state.db() as session:
+        gone = await tickets.purge(session, state.clock(), state.settings.ticket_retention_days)
+    if gone:
+        log.info("deleted %d old questions", gone)
 
 
 async def _stop(application: Application) -> None:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     listen: str = Field(default="0.0.0.0:8080", alias="LISTEN")
     stale_after_days: int = Field(default=90, ge=1, alias="STALE_AFTER_DAYS")
+    # questions to a person (handlers/support, docs/support.md)
+    support_chat_id: int | None = Field(default=None, alias="SUPPORT_CHAT_ID")
+    ticket_retention_days: int = Field(default=180, ge=1, alias="TICKET_RETENTION_DAYS")
+    ticket_open_limit: int = Field(default=3, ge=1, alias="TICKET_OPEN_LIMIT")
+    ticket_messages_per_hour: int = Field(default=20, ge=1, alias="TICKET_MESSAGES_PER_HOUR")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -37,7 +42,9 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "support_chat_id", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -482,3 +482,69 @@ class FaqEntry(Base):
 
     settlement: Mapped[Settlement | None] = relationship()
     district: Mapped[District | None] = relationship()
+
+
+# Ticket.status: a question being written (draft), passed on (open), answered at least once
+# (answered), or done (closed); a data report is a ticket of kind "report"
+DRAFT_TICKET, OPEN, ANSWERED, CLOSED = "draft", "open", "answered", "closed"
+
+
+class Ticket(Base):
+    """A question (or a "this looks out of date" report) a user passes to the admins. What
+    admins see of the user: first name, language and place (never a phone number). Times
+    are naive UTC; `topic_id` is the forum topic in `SUPPORT_CHAT_ID`, when there is one."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(16), default="question")
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT_TICKET, index=True)
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("settlements.id", ondelete="SET NULL")
+    )
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"))
+    place_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    report: Mapped[str | None] = mapped_column(Text)  # a data report: the card's figures
+    # the user's message that asked, passed on once the place is known
+    waiting_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # the first answer
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+
+    settlement: Mapped[Settlement | None] = relationship()
+    district: Mapped[District | None] = relationship()
+
+
+class TicketMessage(Base):
+    """One message of a ticket and where it went: the user's (`inbound`) copied to the
+    support topic or an admin's chat, or an admin's answer (`inbound` false) passed to the
+    user. (`chat_id`, `message_id`) is the copy an admin may reply to."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    inbound: Mapped[bool] = mapped_column(Boolean)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+
+class AdminDistrict(Base):
+    """A district an admin takes questions of (`/admins districts`); an admin with none
+    takes every question."""
+
+    __tablename__ = "admin_districts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from db import outbox
+from db import outbox, tickets
 from db.models import AdminName, Settlement, Subscription, User
 
 
@@ -164,9 +164,11 @@ async def subscriptions(session: AsyncSession, user_id: int) -> Sequence[Subscri
 
 
 async def forget_user(session: AsyncSession, user_id: int) -> None:
-    """Delete everything stored about the user: deliveries (sent or not), subscriptions, the
-    user, and an admin's kept name (the audit log then shows their id). Commits."""
+    """Delete everything stored about the user: deliveries (sent or not), subscriptions,
+    questions to the admins, the user, and an admin's kept name (the audit log then shows
+    their id). Commits."""
     await outbox.delete_user_deliveries(session, user_id)
+    await tickets.forget_user(session, user_id)
     await session.execute(delete(AdminName).where(AdminName.user_id == user_id))
     await session.execute(delete(Subscription).where(Subscription.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))

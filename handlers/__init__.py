@@ -1,6 +1,7 @@
 """The bot's features, for `bot.app` to register: `FEATURES` (modules, each exposing
 `HANDLERS`) in registration order, `PRE_HANDLERS` (run before every other handler, in group
--1), the error handler `on_error`, and the command menu `bot_commands`. Order matters only
+-2), the intake of questions to a person (`INTAKE_HANDLERS`, group -1), the error
+handler `on_error`, and the command menu `bot_commands`. Order matters only
 for overlapping filters, so the catch-alls of `fallback` come last."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from handlers import (
     settlements,
     start,
     subscriptions,
+    support,
 )
 from handlers.errors import on_error
 from handlers.start import bot_commands
@@ -38,6 +40,7 @@ FEATURES = (
     conversation,
     caravans,
     subscriptions,
+    support,
     calendar_files,
     progress,
     location,
@@ -55,5 +58,7 @@ FEATURES = (
 
 # the sender's language, and a newcomer registered, before any feature answers
 PRE_HANDLERS: list[BaseHandler] = [start.PRE_HANDLER]
+# then, before any feature, the messages that belong to a question to a person
+INTAKE_HANDLERS: list[BaseHandler] = support.INTAKE
 
-__all__ = ["FEATURES", "PRE_HANDLERS", "bot_commands", "on_error"]
+__all__ = ["FEATURES", "INTAKE_HANDLERS", "PRE_HANDLERS", "bot_commands", "on_error"]

@@ -16,7 +16,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.views import broadcast as texts
 from bot.views import callbacks as cb
-from db import broadcasts
+from bot.views.support import stats_lines
+from db import broadcasts, tickets
 from db.models import Counts, District, Settlement
 from db.outbox import scope_key
 from handlers.common import ALL_WORDS, require_admin, show
@@ -186,7 +187,8 @@ async def cancel_broadcast(update: Update, context: BotContext) -> None:
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
-    """/stats (admins): users by language, active/blocked, most followed places, broadcasts."""
+    """/stats (admins): users by language, active/blocked, most followed places, broadcasts,
+    questions waiting and answered."""
     if not await require_admin(update, context):
         return
     async with context.db() as session:
@@ -198,8 +200,11 @@ async def show_stats(update: Update, context: BotContext) -> None:
             (b, await broadcasts.place_of(session, b.scope), tally.get(b.notice_id or 0))
             for b in recent
         ]
+        asked = await tickets.stats(session, context.state.clock())
     rows = [(b, place, counts or Counts()) for b, place, counts in rows]
-    await show(update, context, texts.stats(users, subscriptions, top, rows, context.tr))
+    text = texts.stats(users, subscriptions, top, rows, context.tr)
+    lines = stats_lines(asked.waiting, asked.answered_week, asked.median_first_answer, context.tr)
+    await show(update, context, text + "\n\n" + "\n".join(lines))
 
 
 HANDLERS: list[BaseHandler] = [

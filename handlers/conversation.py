@@ -35,6 +35,7 @@ from handlers.common import (
     show_settlement,
     show_subscription_list,
 )
+from handlers.common.questions import begin_question, followed_place
 
 SHORT = 40  # characters: short messages (names, greetings) repeat; what they say is kept
 
@@ -149,8 +150,15 @@ async def answer_unsubscribe(update: Update, context: BotContext, heard: Underst
 
 
 async def answer_human(update: Update, context: BotContext, heard: Understanding) -> None:
-    """There is no one to pass a message to yet: say so, and what the bot can do."""
-    await show(update, context, says.no_person_text(context.tr), main_menu(context.tr))
+    """A person is asked for, or a problem told: a question to the admins, about the place
+    named (when one); a message that says more than "a person, please" (a problem with the
+    house, a place, a long text) is its first message."""
+    place = only((await context.places()).named(heard.places))
+    says_more = (
+        len(heard.intents) > 1 or bool(heard.places) or len(update.effective_message.text) > SHORT
+    )
+    message_id = update.effective_message.message_id if says_more else None
+    await begin_question(update, context, place, message_id=message_id)
 
 
 async def answer_help(update: Update, context: BotContext, heard: Understanding) -> None:
@@ -254,15 +262,7 @@ async def ask_which(
 
 async def subscribed_place(update: Update, context: BotContext) -> Place | None:
     """The settlement or district the user follows, when they follow exactly one."""
-    async with context.db() as session:
-        subscriptions = await users.subscriptions(session, update.effective_user.id)
-    followed = [s for s in subscriptions if s.settlement is not None or s.district is not None]
-    if len(followed) != 1:
-        return None
-    data, subscription = (await context.places()).data, followed[0]
-    if subscription.settlement is not None:
-        return data.settlement(subscription.settlement.slug)
-    return data.district(subscription.district.slug)
+    return await followed_place(context, update.effective_user.id)
 
 
 HANDLERS: list[BaseHandler] = [

@@ -1,7 +1,7 @@
 """Questions answered once for all: `/faq [place]` lists them in the reader's language;
 admins add one with `/addfaq` (also as a reply to an answer already written) and remove one
 with `/delfaq`, after a preview and ✅; "✅ That answers it" under an entry offered before a
-question goes to a person (`handlers.common.faq_offer`)."""
+question goes to a person (`handlers.common.questions.faq_offer`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.places import Found
 from bot.views import callbacks as cb
 from bot.views import faq as texts
 from bot.views.common import Keyboard, button, escape, settlement_or_district_name
-from db import admins, faq, pending
+from db import admins, faq, pending, tickets
 from db.models import District, FaqEntry, Settlement
 from handlers.common import (
     ALL_WORDS,
@@ -173,6 +173,9 @@ async def answered(update: Update, context: BotContext) -> None:
     _prefix, argument = cb.parse(update.callback_query.data)
     async with context.db() as session:
         entry = await faq.entry(session, int(argument))
+        draft = await tickets.draft_of(session, update.effective_user.id)
+        if draft is not None:  # the question it was offered for is not passed on
+            await tickets.forget_draft(session, draft.id)
     await update.callback_query.answer()
     thanks = "👍 " + escape(context._("Glad it helped. If anything else comes up, send /ask."))
     text = thanks if entry is None else texts.entry_block(entry, context.tr) + "\n\n" + thanks

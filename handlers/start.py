@@ -32,6 +32,7 @@ from handlers.common import (
     show_subscription_list,
     tell_user,
 )
+from handlers.common.questions import begin_question
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ COMMANDS = [
     ("unsubscribe", _("Stop news of a place, or all")),
     ("contacts", _("Official addresses and hotlines, with their sources")),
     ("faq", _("Questions admins have answered")),
+    ("ask", _("Ask a person: the bot's admins answer here")),
     ("forget", _("Delete everything stored about you")),
     ("language", _("Change the language")),
     ("help", _("What this bot can do")),
@@ -164,6 +166,8 @@ async def open_menu(update: Update, context: BotContext) -> None:
         await show_caravans_for(update, context, None, None)
     elif item == "language":
         await ask_language(update, context)
+    elif item == "ask":
+        await begin_question(update, context)
     else:
         await show_help(update, context)
 

@@ -119,14 +119,15 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
 async def ask_forget(update: Update, context: BotContext) -> None:
     """/forget: ask for confirmation first."""
     text = "⚠️ " + context._(
-        "Delete everything I store about you — your language and your subscriptions — and "
-        "cancel any message waiting for you?"
+        "Delete everything I store about you — your language, your subscriptions and your "
+        "questions to the admins — and cancel any message waiting for you?"
     )
     await show(update, context, text, forget_keyboard(context.tr))
 
 
 async def forget(update: Update, context: BotContext) -> None:
-    """✅ deletes the user, their subscriptions and deliveries; ↩️ changes nothing."""
+    """✅ deletes the user, their subscriptions, questions and deliveries; ↩️ changes
+    nothing."""
     query = update.callback_query
     _prefix, answer = cb.parse(query.data)
     await query.answer()

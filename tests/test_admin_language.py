@@ -216,7 +216,9 @@ async def test_id_tells_anyone_their_id_and_a_groups_id(bot):
 
 async def test_audit_names_the_place_and_says_the_values_in_words(bot):
     admin = bot.chat(ADMIN, "ru")
-    preview = await admin.say("/addcaravan 2026-12-20 Sos 24 99 source=Xocavənd rayon icra hakimiyyəti")
+    preview = await admin.say(
+        "/addcaravan 2026-12-20 Sos 24 99 source=Xocavənd rayon icra hakimiyyəti"
+    )
     await admin.press(preview, "Записать караван")
     audit = (await admin.say("/audit 1"))["text"]
     assert "Leyla @leyla (9001)" in audit and "записал караван" in audit

@@ -18,9 +18,9 @@ from bot.domain.faq import Candidate, DraftError, parse_addfaq, place_words
 from bot.domain.faq import match as match_in
 from bot.i18n import load_translators
 from bot.views import callbacks as cb
-from db.models import AuditEntry, Contact, FaqEntry
+from db.models import AuditEntry, Contact, FaqEntry, Ticket
 from db.session import create_engine, create_sessionmaker
-from handlers.common import faq_offer
+from handlers.common.questions import faq_offer
 from tests.conftest import Chat, Clock, RunningBot, button, buttons, serve_bot
 
 ADMIN = 9001
@@ -63,7 +63,9 @@ def entered_today(lang: str) -> str:
 async def reply_to(chat: Chat, text: str, original: dict[str, Any]) -> dict[str, Any]:
     """Send `text` as a reply to `original` and wait for the bot's answer."""
     mark = len(chat.api.calls)
-    chat.api.send_text(text, user_id=chat.user_id, language_code=chat.language, reply_to=original)
+    chat.api.send_text(
+        text, user_id=chat.user_id, language_code=chat.language, reply_to=original["message_id"]
+    )
     return await chat._answer(mark)
 
 
@@ -263,6 +265,43 @@ async def test_faq_offer_before_a_person_and_that_answers_it(admin_bot):
     assert message["message_id"] == sent.message_id
     answered = await bot.chat(1001, "az").press(message, "✅")
     assert "Kömək etdiyinə şadam" in answered["text"] and not buttons(answered)
+
+
+async def test_a_question_that_an_entry_answers_is_offered_it_first(admin_bot):
+    """/ask with a question the FAQ answers: the entry first; "✉️ Still ask a person" passes
+    the question on after all, "✅ That answers it" drops it (the next message is not taken
+    into it)."""
+    bot, admin = admin_bot, admin_bot.chat(ADMIN, "en")
+    await admin.press(await admin.say(ROOF), "✅")
+    family = bot.chat(1001, "az")
+    offer = await family.say("/ask Sos evimin damı axır")
+    assert "Evin damı axır" in offer["text"], offer["text"]
+    assert button(offer, "✉️")["callback_data"].startswith(cb.ASK + ":t")
+    passed = await family.press(offer, "✉️")
+    assert "№1" in passed["text"] and "ötürüldü" in passed["text"], passed["text"]
+    async with database(bot) as session:
+        assert await session.scalar(select(Ticket.status).where(Ticket.id == 1)) == "open"
+
+    other = bot.chat(1002, "az")
+    offer = await other.say("/ask Sos evimin damı axır")
+    answered = await other.press(offer, "✅")
+    assert "Kömək etdiyinə şadam" in answered["text"]
+    async with database(bot) as session:
+        kept = await session.scalar(select(func.count()).select_from(Ticket))
+    assert kept == 1  # the second question was not passed on, nor kept as a draft
+    card = await other.say("Sos")
+    assert "Sos" in card["text"] and "ötürüldü" not in card["text"]
+
+    # "✉️ Still ask a person" of another's question, or of one no longer waiting: refused
+    mark = len(bot.api.calls)
+    bot.api.press(passed, f"{cb.ASK}:t2", user_id=1001, language_code="az", strict=False)
+    await bot.api.wait_for(
+        lambda: any(c.method == "answerCallbackQuery" for c in bot.api.calls[mark:]), timeout=15
+    )
+    alert = next(c for c in bot.api.calls[mark:] if c.method == "answerCallbackQuery")
+    assert alert.params.get("text"), alert.params
+    async with database(bot) as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
 
 
 # ------------------------------------------------------------------ pure: parsing

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -382,3 +382,54 @@ def test_html_parser_details() -> None:
         {"type": "spoiler", "offset": 2, "length": 1},
         {"type": "pre", "offset": 4, "length": 1, "language": "py"},
     ]
+
+
+# ------------------------------------------------------------------------- forum topics
+
+FORUM, GROUP, NO_RIGHTS = -1001, -1002, -1003
+
+
+async def test_forum_topics_as_telegram_keeps_them(bot: Bot, api: FakeBotAPI) -> None:
+    api.add_forum(FORUM)
+    api.add_forum(GROUP, forum=False)
+    api.add_forum(NO_RIGHTS, can_manage_topics=False)
+    with pytest.raises(BadRequest, match=r"(?i)the chat is not a forum"):
+        await bot.create_forum_topic(GROUP, "#1")
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):
+        await bot.create_forum_topic(NO_RIGHTS, "#1")
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_NAME_INVALID"):
+        await bot.create_forum_topic(FORUM, "x" * 129)
+    with pytest.raises(BadRequest, match=r"(?i)the chat is not a forum"):
+        await bot.create_forum_topic(USER, "#1")
+    topic = await bot.create_forum_topic(FORUM, "#1 · Sos · az · Leyla")
+    thread = topic.message_thread_id
+    sent = await bot.send_message(FORUM, "card", message_thread_id=thread)
+    assert sent.message_thread_id == thread and sent.is_topic_message
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(FORUM, "card", message_thread_id=thread + 100)
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+        await bot.send_message(USER, "hi", message_thread_id=thread)
+    # the user's message copied into the topic; the "topic created" service message cannot be
+    api.send_text("my roof leaks", user_id=USER)
+    user_message = api._updates[-1]["message"]["message_id"]
+    copy = await bot.copy_message(FORUM, USER, user_message, message_thread_id=thread)
+    assert api.topic_messages(FORUM, thread)[-1]["text"] == "my roof leaks"
+    assert api.topic_messages(FORUM, thread)[-1]["message_id"] == copy.message_id
+    with pytest.raises(BadRequest, match=r"(?i)message can't be copied"):
+        await bot.copy_message(USER, FORUM, thread)
+    assert await bot.close_forum_topic(FORUM, thread)
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_NOT_MODIFIED"):
+        await bot.close_forum_topic(FORUM, thread)
+
+
+async def test_force_reply_and_replies(bot: Bot, api: FakeBotAPI) -> None:
+    prompt = await bot.send_message(USER, "your question?", reply_markup=ForceReply())
+    assert api.force_replies[USER] == prompt.message_id
+    with pytest.raises(BadRequest):
+        await bot.send_message(USER, "?", reply_markup=ForceReply(input_field_placeholder="x" * 65))
+    reply = api.send_text("the answer", user_id=USER, reply_to=prompt.message_id)
+    assert reply["message"]["reply_to_message"]["text"] == "your question?"
+    voice = api.send_voice(b"OggS", user_id=USER)["message"]
+    assert voice["voice"]["mime_type"] == "audio/ogg"
+    copy = await bot.copy_message(USER, USER, voice["message_id"])
+    assert "voice" in api.bot_messages(USER)[-1] and copy.message_id

@@ -25,7 +25,7 @@ async def test_start_greets_in_the_users_language_and_shows_the_menu(running_bot
     for n, (code, word) in enumerate(greetings.items()):
         reply = await running_bot.chat(2000 + n, code).say("/start")
         assert word in texts(reply)
-        assert len(buttons(reply)) == 5
+        assert len(buttons(reply)) == 6  # and ✉️ Ask a person
     reply = await running_bot.chat(2100, "de").say("/start")  # unsupported → DEFAULT_LANGUAGE
     assert "Welcome" in texts(reply)
 

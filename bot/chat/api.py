@@ -21,6 +21,7 @@ from bot.chat.bot_settings import BotSettingsMixin
 from bot.chat.callbacks import CallbacksMixin
 from bot.chat.errors import ApiError, JSONDict, bad_request
 from bot.chat.files import FilesMixin, UploadedFile
+from bot.chat.forums import ForumsMixin
 from bot.chat.limits import RATE_LIMITED_METHODS, FloodLimitsMixin, SlidingWindow
 from bot.chat.messages import MessagesMixin
 from bot.chat.updates import DEFAULT_UPDATE_TYPES, UpdatesMixin
@@ -93,7 +94,13 @@ class Call:
 
 
 class FakeBotAPI(
-    UpdatesMixin, MessagesMixin, FilesMixin, CallbacksMixin, BotSettingsMixin, FloodLimitsMixin
+    UpdatesMixin,
+    MessagesMixin,
+    FilesMixin,
+    ForumsMixin,
+    CallbacksMixin,
+    BotSettingsMixin,
+    FloodLimitsMixin,
 ):
     """In-memory Telegram Bot API: call :meth:`handle`, inject updates, observe the state."""
 
@@ -131,6 +138,9 @@ class FakeBotAPI(
         self.webhook: JSONDict = {}
         self.settings: dict[str, JSONDict] = {}
         self.deleted_messages: list[tuple[int, int]] = []
+        self.topics: dict[tuple[int, int], JSONDict] = {}  # (chat, thread) → name, closed
+        self.bot_rights: dict[int, JSONDict] = {}  # supergroup → the bot's admin rights
+        self.force_replies: dict[int, int] = {}  # chat → the bot's latest ForceReply message
 
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._bot_message_keys: list[tuple[int, int]] = []
@@ -184,6 +194,8 @@ class FakeBotAPI(
             "sendPhoto": self._send_photo,
             "copyMessage": self._copy_message,
             "forwardMessage": self._forward_message,
+            "createForumTopic": self._create_forum_topic,
+            "closeForumTopic": self._close_forum_topic,
             "answerInlineQuery": self._answer_inline_query,
             "getChat": self._get_chat,
             "getFile": self._get_file,

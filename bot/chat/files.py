@@ -69,6 +69,8 @@ class FilesMixin:
         language_code: str | None = "en",
         mime_type: str | None = None,
         caption: str | None = None,
+        first_name: str = "Test",
+        reply_to: int | None = None,
     ) -> dict:
         """The user sends a file; the bot can fetch it with getFile and the file URL."""
         file_id = f"document-user-{next(self._file_ids)}"
@@ -76,7 +78,40 @@ class FilesMixin:
         content: JSONDict = {"document": _document(file_id, self.files[file_id])}
         if caption is not None:
             content["caption"] = caption
-        message = self._user_message(user_id, language_code, None, None, **content)
+        message = self._user_message(
+            user_id, language_code, first_name, None, reply_to=reply_to, **content
+        )
+        return self.add_update({"message": message})
+
+    def send_photo(
+        self,
+        data: bytes,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        caption: str | None = None,
+        first_name: str = "Test",
+        reply_to: int | None = None,
+    ) -> dict:
+        """The user sends a photo (an image: PNG, JPEG, GIF or WebP bytes)."""
+        size = _image_size(data) or (320, 320)
+        file_id = f"photo-user-{next(self._file_ids)}"
+        self.files[file_id] = UploadedFile("photo.jpg", data, "image/jpeg")
+        photo = [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": size[0],
+                "height": size[1],
+                "file_size": len(data),
+            }
+        ]
+        content: JSONDict = {"photo": photo}
+        if caption is not None:
+            content["caption"] = caption
+        message = self._user_message(
+            user_id, language_code, first_name, None, reply_to=reply_to, **content
+        )
         return self.add_update({"message": message})
 
     def file_bytes(self, ref: str | dict) -> bytes:

@@ -91,4 +91,9 @@ def check_reply_markup(markup: Any) -> JSONDict | None:
                     raise bad_request("can't parse keyboard button: Text must be non-empty")
     elif markup.get("remove_keyboard") is not True and markup.get("force_reply") is not True:
         raise bad_request("can't parse reply keyboard markup JSON object")
+    placeholder = markup.get("input_field_placeholder")
+    if placeholder is not None and not (
+        isinstance(placeholder, str) and 1 <= len(placeholder) <= 64
+    ):
+        raise bad_request("can't parse reply keyboard markup JSON object")
     return markup

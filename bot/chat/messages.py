@@ -19,7 +19,7 @@ _NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 _CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", "document", "photo")
-_CONTENT_KEYS += ("location", "venue")
+_CONTENT_KEYS += ("location", "venue", "voice", "video", "audio", "animation", "sticker")
 
 _CHAT_ACTIONS = frozenset(
     {
@@ -72,6 +72,7 @@ class MessagesMixin:
 
     def _add_bot_message(self, chat_id: int, params: JSONDict, **content: Any) -> JSONDict:
         markup = check_reply_markup(params.get("reply_markup"))
+        thread = self._thread_of(chat_id, params)
         reply_to = self._reply_target(chat_id, params)
         message: JSONDict = {
             "message_id": self._next_message_id(chat_id),
@@ -82,6 +83,8 @@ class MessagesMixin:
         if reply_to is not None:
             message["reply_to_message"] = copy.deepcopy(reply_to)
             message["reply_to_message"].pop("reply_to_message", None)
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
         message.update({k: v for k, v in content.items() if v not in (None, [], "")})
         if markup is not None:
             if "inline_keyboard" in markup:
@@ -90,6 +93,8 @@ class MessagesMixin:
                 self.reply_keyboards[chat_id] = markup
             elif markup.get("remove_keyboard"):
                 self.reply_keyboards.pop(chat_id, None)
+            elif markup.get("force_reply"):
+                self.force_replies[chat_id] = message["message_id"]
         key = (chat_id, message["message_id"])
         self._messages[key] = message
         self._bot_message_keys.append(key)
@@ -187,6 +192,8 @@ class MessagesMixin:
         source = self._stored_message(params, missing, "from_chat_id")
         chat_id = self._target_chat(params)
         content = {k: copy.deepcopy(source[k]) for k in _CONTENT_KEYS if k in source}
+        if not content:  # a service message (a topic created, a member joined…)
+            raise bad_request("message can't be copied")
         return source, chat_id, content
 
     def _copy_message(self, params: JSONDict) -> JSONDict:

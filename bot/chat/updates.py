@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from bot.chat.errors import ApiError, JSONDict, bad_request
+from bot.chat.files import UploadedFile
 from bot.chat.html_checks import utf16_len
 
 DEFAULT_UPDATE_TYPES = frozenset(
@@ -68,19 +69,13 @@ class UpdatesMixin:
         language_code: str | None = "en",
         first_name: str | None = None,
         chat_id: int | None = None,
-        reply_to: dict | None = None,
+        reply_to: int | None = None,
     ) -> dict:
-        """The user writes ``text`` (a ``/command`` gets its bot_command entity), as a reply to
-        the message ``reply_to`` when given (one of the same chat, as Telegram requires); a
-        user new to the API is called ``first_name`` (default "Test"), a known one keeps their
-        name unless it is given."""
-        message = self._user_message(user_id, language_code, first_name, chat_id, text=text)
-        if reply_to is not None:
-            if reply_to["chat"]["id"] != message["chat"]["id"]:
-                raise ValueError("a message can only reply to one of its own chat")
-            message["reply_to_message"] = {
-                k: v for k, v in reply_to.items() if k != "reply_to_message"
-            }
+        """The user writes ``text`` (a ``/command`` gets its bot_command entity), as a reply
+        to message ``reply_to`` of the chat when given."""
+        message = self._user_message(
+            user_id, language_code, first_name, chat_id, reply_to=reply_to, text=text
+        )
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [
@@ -89,11 +84,43 @@ class UpdatesMixin:
         return self.add_update({"message": message})
 
     def share_location(
-        self, lat: float, lon: float, *, user_id: int = 1001, language_code: str | None = "en"
+        self,
+        lat: float,
+        lon: float,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        reply_to: int | None = None,
     ) -> dict:
         """The user shares a location."""
         location = {"latitude": lat, "longitude": lon}
-        message = self._user_message(user_id, language_code, None, None, location=location)
+        message = self._user_message(
+            user_id, language_code, "Test", None, reply_to=reply_to, location=location
+        )
+        return self.add_update({"message": message})
+
+    def send_voice(
+        self,
+        data: bytes,
+        *,
+        user_id: int = 1001,
+        language_code: str | None = "en",
+        duration: int = 3,
+        reply_to: int | None = None,
+    ) -> dict:
+        """The user sends a voice message (OGG/Opus bytes)."""
+        file_id = f"voice-user-{next(self._file_ids)}"
+        self.files[file_id] = UploadedFile("voice.ogg", data, "audio/ogg")
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
+        message = self._user_message(
+            user_id, language_code, "Test", None, reply_to=reply_to, voice=voice
+        )
         return self.add_update({"message": message})
 
     def add_chat(
@@ -148,17 +175,26 @@ class UpdatesMixin:
         language_code: str | None,
         first_name: str | None,
         chat_id: int | None,
+        reply_to: int | None = None,
         **content: Any,
     ) -> JSONDict:
         user = self._user(user_id, language_code, first_name)
         chat = self._chat(user_id if chat_id is None else chat_id, user_id)
-        return {
+        message = {
             "message_id": self._next_message_id(chat["id"]),
             "from": user,
             "chat": chat,
             "date": int(time.time()),
             **content,
         }
+        if reply_to is not None:
+            target = self._messages.get((chat["id"], reply_to))
+            if target is None:
+                raise ValueError(f"no message {reply_to} in chat {chat['id']} to reply to")
+            message["reply_to_message"] = {
+                k: v for k, v in copy.deepcopy(target).items() if k != "reply_to_message"
+            }
+        return message
 
     def _register_message(self, message: JSONDict) -> None:
         chat = message["chat"]

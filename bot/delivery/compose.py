@@ -1,7 +1,8 @@
 """A delivery's text in its recipient's language: `compose` writes it from the notice (a
 caravan's announcement or reminder, a housing alert, an admin's change to a caravan, a
-broadcast's stored text), and `ComposedTexts` keeps what was composed for the batch of
-deliveries claimed last, so each notice is composed once per language and day."""
+broadcast's stored text, an admin's answer to a question or its closing), and
+`ComposedTexts` keeps what was composed for the batch of deliveries claimed last, so each
+notice is composed once per language and day."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from bot.views.notices import (
     caravan_reminder,
     housing_change_alert,
 )
-from db import broadcasts, editing, outbox
+from bot.views.support import answer_header, closed_notice
+from db import broadcasts, editing, outbox, tickets
 from db.models import Notice
 
 
@@ -27,6 +29,12 @@ def compose(notice: Notice, tr: Translator, today: dt.date) -> str | None:
     payload = notice.payload or {}
     if notice.kind == broadcasts.BROADCAST:
         return payload.get("text")
+    if notice.kind == tickets.ANSWER:  # the header, and the answer's text or caption
+        header = answer_header(payload.get("ticket", 0), payload.get("admin", "—"), tr)
+        body = payload.get("html", payload.get("caption"))
+        return f"{header}\n\n{body}" if body else header
+    if notice.kind == tickets.TICKET_CLOSED:
+        return closed_notice(payload.get("ticket", 0), tr)
     if notice.kind == outbox.ANNOUNCE and notice.caravan is not None:
         return caravan_announcement(notice.caravan, tr)
     if notice.kind in ("remind7", "remind1") and notice.caravan is not None:

@@ -18,9 +18,12 @@ from telegram.ext import Application
 from bot.delivery.compose import ComposedTexts
 from bot.delivery.pacing import ChatTurns, Pacer, retry_seconds
 from bot.transport.retry import paced_by_caller
-from db import broadcasts, outbox
+from db import broadcasts, outbox, tickets
 
 log = logging.getLogger(__name__)
+
+# notices whose message is a copy of an admin's: a broadcast by reply, an answer to a question
+COPIED = (broadcasts.BROADCAST, tickets.ANSWER)
 
 
 class _Skipped(Exception):
@@ -52,8 +55,9 @@ class Sender:
         """Send one delivery (waiting for its chat and for a slot); how it ended."""
         notice = delivery.notice
         payload = notice.payload or {}
-        copy_from = payload.get("copy") if notice.kind == broadcasts.BROADCAST else None
-        text = None if copy_from else self.texts.get(notice, delivery.language)
+        copy_from = payload.get("copy") if notice.kind in COPIED else None
+        captioned = notice.kind == tickets.ANSWER and "caption" in payload
+        text = None if copy_from and not captioned else self.texts.get(notice, delivery.language)
         if text is None and not copy_from:
             return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
         chat_id = delivery.chat_id
@@ -66,12 +70,14 @@ class Sender:
         await self.turns.take(chat_id)
         try:
             if copy_from:
+                caption = {"caption": text, "parse_mode": ParseMode.HTML} if captioned else {}
                 await self._send(
                     self.application.bot.copy_message,
                     chat_id,
                     copy_from[0],
                     copy_from[1],
                     skip=stopped,
+                    **caption,
                 )
             else:
                 await self._send(

@@ -57,7 +57,13 @@ ADMIN_HELP = [
     (_("/delcontact <id>"), _("remove a contact")),
     ("/addfaq [place] az? … az: …", _("add a question and its answer to the FAQ")),
     (_("/delfaq <id>"), _("remove an FAQ entry")),
-    ("/stats", _("users, subscriptions and recent broadcasts")),
+    ("/stats", _("users, subscriptions, recent broadcasts and questions")),
+    ("/tickets", _("questions waiting for an answer, oldest first")),
+    (_("/close <n>"), _("close question n; its author is told")),
+    (
+        _("/admins districts <id> <district…>"),
+        _("the districts whose questions an admin gets"),
+    ),
     (_("/errors on|off"), _("send me a note when the bot hits an error, or stop")),
     ("/id", _("your Telegram id (and the chat's, in a group)")),
     ("📎 YAML, CSV, XLSX", _("send a dataset file: see what it changes, then ✅ to import it")),
@@ -86,6 +92,13 @@ def usage(command: str, tr: Translator) -> str:
                 "show who it is and wait for ✅."
             ),
             "/admins add 123456789",
+        ),
+        "admins districts": (
+            _(
+                "Usage: /admins districts <id> <district> … — the admin then gets only the "
+                "questions of these districts; with no district, every question."
+            ),
+            "/admins districts 123456789 Xocavənd Laçın",
         ),
         "addcaravan": (
             _(

@@ -44,8 +44,14 @@ FAQ_ANSWERED = "fqy"  # fqy:<entry id>  "✅ That answers it" under an FAQ entry
 # or what that feature put there to find the question the user was writing (handlers.common
 # `faq_offer` takes it), e.g. a draft's id.
 ASK = "ask"  # ask:<empty or [a-z0-9_-]{1,40}>
+# Questions to a person (handlers/support): ids are looked up and rights checked again
+TICKET_PLACE = "tp"  # tp:<ticket id>.<district slug|->  the place of a question being written
+TICKET_CANCEL = "tx"  # tx:<ticket id>      drop a question being written
+TICKET_REPLY = "tr"  # tr:<ticket id>       ↩️ an admin answers (ForceReply)
+TICKET_CLOSE = "tc"  # tc:<ticket id>       ✅ an admin closes a question
+REPORT = "rp"  # rp:<settlement slug>        ⚠️ "this looks out of date" on a card
 
-MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
+MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help", "ask")
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,60}")
 _ARGUMENT = {
@@ -81,6 +87,11 @@ _ARGUMENT = {
     FAQ_ABORT: re.compile(r"[0-9a-f]{12}"),
     FAQ_ANSWERED: re.compile(r"[1-9][0-9]{0,17}"),
     ASK: re.compile(r"[a-z0-9_-]{0,40}"),
+    TICKET_PLACE: re.compile(r"[1-9][0-9]{0,17}\.(?:-|[a-z0-9][a-z0-9-]{0,40})"),
+    TICKET_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
+    TICKET_REPLY: re.compile(r"[1-9][0-9]{0,17}"),
+    TICKET_CLOSE: re.compile(r"[1-9][0-9]{0,17}"),
+    REPORT: _SLUG,
 }
 
 

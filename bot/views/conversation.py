@@ -42,17 +42,6 @@ def not_understood_text(tr: Translator) -> str:
     )
 
 
-def no_person_text(tr: Translator) -> str:
-    """For a message asking for a person: honestly, there is no one to pass it to yet."""
-    _ = tr.gettext
-    return "\n\n".join(
-        [
-            "🙋 " + _("I am a bot, and I cannot pass messages on to a person yet."),
-            abilities(tr),
-        ]
-    )
-
-
 def showing_line(name: str, tr: Translator) -> str:
     """Above a place found from a loosely matched name."""
     return "🔎 " + tr.gettext("Showing {place} — did you mean something else?").format(

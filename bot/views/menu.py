@@ -13,7 +13,7 @@ LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English", "ru": "Русский"
 
 
 def main_menu(tr: Translator) -> InlineKeyboardMarkup:
-    """Settlements, caravans, subscriptions, language and help."""
+    """Settlements, caravans, subscriptions, language, asking a person and help."""
     _ = tr.gettext
     return Keyboard(
         [
@@ -25,7 +25,10 @@ def main_menu(tr: Translator) -> InlineKeyboardMarkup:
                 button("🔔 " + _("Subscriptions"), cb.MENU, "subscriptions"),
                 button("🌐 " + _("Language"), cb.MENU, "language"),
             ],
-            [button("❓ " + _("Help"), cb.MENU, "help")],
+            [
+                button("✉️ " + _("Ask a person"), cb.MENU, "ask"),
+                button("❓ " + _("Help"), cb.MENU, "help"),
+            ],
         ]
     )
 

@@ -211,7 +211,7 @@ def settlement_card(settlement: Settlement, tr: Translator, freshness: Freshness
 
 def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboardMarkup:
     """Caravans and 🔔 subscribe; the calendar file and the location; the 📊 chart and share;
-    back."""
+    "this looks out of date" (a report to the admins); back."""
     _ = tr.gettext
     rows = [
         [
@@ -226,6 +226,7 @@ def settlement_keyboard(settlement: Settlement, tr: Translator) -> InlineKeyboar
     if settlement.housing or settlement.caravans:  # something to draw
         last.insert(0, button("📊 " + _("Progress chart"), cb.PROGRESS_SETTLEMENT, settlement.slug))
     rows += [reach, last]
+    rows.append([button("⚠️ " + _("This looks out of date"), cb.REPORT, settlement.slug)])
     rows.append(
         [button("⬅️ " + settlement.district.name(tr.lang), cb.DISTRICT, settlement.district.slug)]
     )

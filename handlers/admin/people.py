@@ -17,6 +17,7 @@ from bot.views import people as people_view
 from bot.views.people import Person
 from db import admins, editing, users
 from handlers.admin.arguments import ID, ArgError
+from handlers.admin.districts import take_districts
 from handlers.admin.pending import Pending, remember
 from handlers.admin.replies import actor, reply, usage
 from handlers.common import require_admin, show
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 
 async def manage_admins(update: Update, context: BotContext) -> None:
-    """/admins, /admins add <id>, /admins remove <id>"""
+    """/admins, /admins add|remove <id>, /admins districts <id> <district…>"""
     if not await require_admin(update, context):
         return
     args = context.args or []
@@ -47,6 +48,9 @@ async def manage_admins(update: Update, context: BotContext) -> None:
         await list_admins(update, context)
         return
     verb = args[0].lower()
+    if verb == "districts":
+        await take_districts(update, context, args[1:])
+        return
     match = ID.fullmatch(args[1]) if len(args) == 2 else None
     if verb not in ("add", "remove") or match is None:
         await usage(update, context, "admins", ArgError())

@@ -14,15 +14,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.domain import faq as faq_match
 from bot.domain.freshness import Freshness
 from bot.i18n import Translator, pick_language
 from bot.places import Found, Places
 from bot.views import admin as admin_cards
 from bot.views import calendar as calendar_file
 from bot.views import callbacks as cb
-from bot.views import faq as faq_texts
 from bot.views import poster as qr
+from bot.views import support as asking
 from bot.views.caravans import calendar_button, caravans_view
 from bot.views.common import Keyboard, settlement_or_district_name
 from bot.views.districts import choices_keyboard, district_view, regions_view
@@ -30,7 +29,7 @@ from bot.views.menu import main_menu, total_line
 from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from bot.views.subscriptions import subscriptions_view
-from db import admins, faq, users
+from db import admins, users
 from db.models import District, Settlement
 from db.session import is_unavailable
 from db.snapshot import PlaceData
@@ -236,7 +235,9 @@ def _not_found(
                 "Шушакенд), or browse all districts."
             )
         )
-    return "\n".join(lines), choices_keyboard(settlements, districts, tr)
+    choices = choices_keyboard(settlements, districts, tr).inline_keyboard
+    ask = InlineKeyboardButton("✉️ " + _("Ask a person"), callback_data=cb.make(cb.MENU, "ask"))
+    return "\n".join(lines), Keyboard([*choices, [ask]])
 
 
 def freshness(context: BotContext) -> Freshness:
@@ -333,6 +334,7 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/subscriptions — " + _("your subscriptions"),
         "/contacts [" + _("district") + "] — " + _("official addresses and hotlines, with sources"),
         "/faq [" + _("place") + "] — " + _("questions admins have answered"),
+        "/ask — " + _("ask a person: the bot's admins answer here"),
         "/forget — " + _("delete everything stored about you"),
         "/language — " + _("change the language"),
         "/start — " + _("main menu"),
@@ -345,6 +347,8 @@ async def show_help(update: Update, context: BotContext) -> None:
             "Figures come from public news reports and official statements; each shows its "
             "source and date."
         ),
+        "",
+        asking.privacy_line(context.state.settings.ticket_retention_days, context.tr),
     ]
     total = (await context.places()).data.latest_total()
     if total is not None:
@@ -521,30 +525,3 @@ async def cancel_subscription(
     if not cancelled:
         text = context._("You are not subscribed to {place}.").format(place=name)
     await show(update, context, "🔕 " + text)
-
-
-# ------------------------------------------------------------------ FAQ before a person
-
-
-async def faq_offer(
-    context: BotContext,
-    text: str,
-    place: Settlement | District | None = None,
-    ask_argument: str = "",
-) -> tuple[str, InlineKeyboardMarkup] | None:
-    """For a question about to go to a person: the FAQ entry that may answer it, as "This
-    may answer it … — still ask a person?" with "✅ That answers it" and "✉️ Still ask a
-    person" (callback `ask:<ask_argument>`, for the ask feature), in the reader's language;
-    None when no entry fits `text` for `place`."""
-    async with context.db() as session:
-        entries = {e.id: e for e in await faq.entries(session)}
-    places = await context.places()
-    names = places.view(
-        ("faq place words",),
-        lambda: faq_match.place_words(n for p in places.data.places() for n in p.names),
-    )
-    candidates = [faq_match.Candidate(e.id, e.question, faq.place_key(e)) for e in entries.values()]
-    best = faq_match.match(text, candidates, faq.keys_of(place), names)
-    if best is None:
-        return None
-    return faq_texts.offer(entries[best.id], context.tr, ask_argument)
