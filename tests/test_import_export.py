@@ -422,8 +422,9 @@ async def test_admin_imports_a_file_sent_to_the_bot(database_url, bundled):
     api = FakeBotAPI()
     async with serve_bot(api, database_url, Clock(), ADMIN_IDS=str(ADMIN)) as bot:
         admin, stranger = bot.chat(ADMIN, "ru"), bot.chat(STRANGER, "en")
-        refused = await send_file(stranger, "data.csv", csv_bytes(rows))
-        assert "only for admins" in refused["text"]
+        # from someone who is not an admin, a file is a question to a person, not an import
+        asked = await send_file(stranger, "data.csv", csv_bytes(rows))
+        assert "Which place is your question about?" in asked["text"]
 
         preview = await send_file(admin, "data.csv", csv_bytes(rows))
         before = await content(database_url)
@@ -435,7 +436,7 @@ async def test_admin_imports_a_file_sent_to_the_bot(database_url, bundled):
         assert button(preview, "Отмена")
 
         # the same callback data from a non-admin, in their own chat: refused, nothing applied
-        alert = await press_data(api, refused, apply, STRANGER, "en")
+        alert = await press_data(api, asked, apply, STRANGER, "en")
         assert alert == "Only admins can do this."
         assert await content(database_url) == before
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.search import SearchIndex
 from bot.i18n import Translator, _
 from bot.views.common import escape, kind_label
-from db.diff import Change
 from db.problems import Problem
 from db.snapshot import PlaceData
+
+if TYPE_CHECKING:  # db.diff reads YAML: imported with the import feature, not at start-up
+    from db.diff import Change
 
 ENTITY_TITLES = {
     "regions": _("Regions"),
