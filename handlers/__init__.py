@@ -31,6 +31,7 @@ FEATURES = (
     start,
     settlements,
     schedule,
+    broadcast,  # its replies to a version prompt come before the conversation's texts
     conversation,
     caravans,
     subscriptions,
@@ -39,7 +40,6 @@ FEATURES = (
     inline,
     qr,
     admin,
-    broadcast,
     dataset_import,
     errors,
     fallback,

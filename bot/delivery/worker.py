@@ -44,8 +44,9 @@ class DeliveryWorker:
     def __init__(self, application: Application, *, lease: float = LEASE) -> None:
         self.application = application
         self.state: AppState = application.bot_data
-        rate = self.state.settings.broadcast_rate
-        self.sender = Sender(application, rate)
+        settings = self.state.settings
+        rate = settings.broadcast_rate
+        self.sender = Sender(application, rate, paid=settings.paid_broadcast)
         self.progress = BroadcastProgress(application)
         self.batch = max(CONCURRENCY, min(BATCH, int(rate * CLAIM_AHEAD)))
         self.lease = lease

@@ -31,6 +31,11 @@ ADMIN_PICK = "ap"  # ap:<token>.<n>      the n-th candidate of an ambiguous plac
 ADMIN_CANCEL = "acx"  # acx:<caravan id>  🗑 in an admin's caravan list
 BROADCAST_SEND = "bs"  # bs:<broadcast id>  ✅ send a broadcast draft
 BROADCAST_CANCEL = "bx"  # bx:<broadcast id>  cancel a draft, or stop a broadcast being sent
+BROADCAST_FALLBACK = "bf"  # bf:<id>.<az|en|ru|skip>  what readers without a version get
+BROADCAST_URGENT = "bu"  # bu:<id>.<1|0>  send during the quiet hours, or wait for 09:00
+BROADCAST_PICK = "bp"  # bp:<token>.<n>  the n-th place of an ambiguous /broadcast
+BROADCAST_NEXT = "bn"  # bn:<id>  skip the version asked for (the next one, or the preview)
+NOTICE_URGENT = "nu"  # nu:<caravan id>  send a caravan's notices held by the quiet hours now
 
 MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help")
 
@@ -58,6 +63,11 @@ _ARGUMENT = {
     ADMIN_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_SEND: re.compile(r"[1-9][0-9]{0,17}"),
     BROADCAST_CANCEL: re.compile(r"[1-9][0-9]{0,17}"),
+    BROADCAST_FALLBACK: re.compile(r"[1-9][0-9]{0,17}\.(az|en|ru|skip)"),
+    BROADCAST_URGENT: re.compile(r"[1-9][0-9]{0,17}\.[01]"),
+    BROADCAST_PICK: re.compile(r"[0-9a-f]{12}\.[0-9]{1,2}"),
+    BROADCAST_NEXT: re.compile(r"[1-9][0-9]{0,17}"),
+    NOTICE_URGENT: re.compile(r"[1-9][0-9]{0,17}"),
 }
 
 
