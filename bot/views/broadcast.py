@@ -112,14 +112,14 @@ def versions_preview(
     for language, readers in without.items():
         if fallback == FALLBACK_SKIP:
             warning = tr.ngettext(
-                "⚠️ No version in {language}: its {n} recipient will get nothing.",
-                "⚠️ No version in {language}: its {n} recipients will get nothing.",
+                "⚠️ No version for {language}: its {n} recipient will get nothing.",
+                "⚠️ No version for {language}: its {n} recipients will get nothing.",
                 readers,
             )
         else:
             warning = tr.ngettext(
-                "⚠️ No version in {language}: its {n} recipient will get the {fallback} one.",
-                "⚠️ No version in {language}: its {n} recipients will get the {fallback} one.",
+                "⚠️ No version for {language}: its {n} recipient will get the {fallback} version.",
+                "⚠️ No version for {language}: its {n} recipients will get the {fallback} version.",
                 readers,
             )
         lines.append(
@@ -213,7 +213,8 @@ def ask_version(
     lines = [
         "✍️ "
         + tr.gettext(
-            "Broadcast to {audience}: reply to this message with the text in {language} ({count})."
+            "Broadcast to {audience}: reply to this message with the version for {language} "
+            "({count})."
         ).format(audience=audience, language=language_label(language), count=count)
     ]
     if given:

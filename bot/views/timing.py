@@ -34,9 +34,7 @@ def goes_out(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> s
     if not held(send_at, now):
         return None
     assert send_at is not None
-    text = tr.gettext(
-        "🌙 Quiet hours (22:00–09:00, Baku time): it will go out at {moment} (Baku time)."
-    )
+    text = tr.gettext("🌙 Quiet hours (22:00–09:00 Baku time): it will go out at {moment}.")
     return text.format(moment=_moment(send_at, tr))
 
 
@@ -47,7 +45,7 @@ def subscribers_told(send_at: dt.datetime | None, now: dt.datetime, tr: Translat
         return None
     assert send_at is not None
     text = tr.gettext(
-        "🌙 Quiet hours (22:00–09:00, Baku time): subscribers will be told at {moment} (Baku time)."
+        "🌙 Quiet hours (22:00–09:00 Baku time): subscribers will be told at {moment}."
     )
     return text.format(moment=_moment(send_at, tr))
 
