@@ -68,9 +68,13 @@ class UpdatesMixin:
         language_code: str | None = "en",
         first_name: str = "Test",
         chat_id: int | None = None,
+        reply_to: dict | None = None,
     ) -> dict:
-        """The user writes ``text`` (a ``/command`` gets its bot_command entity)."""
+        """The user writes ``text`` (a ``/command`` gets its bot_command entity), in reply
+        to the message ``reply_to`` when given."""
         message = self._user_message(user_id, language_code, first_name, chat_id, text=text)
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [
