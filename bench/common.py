@@ -117,6 +117,12 @@ def _child_env(**variables: str) -> dict[str, str]:
     return env
 
 
+def process_env(**variables: str) -> dict[str, str]:
+    """Environment of a child process in the repository: no Telegram or database settings
+    of the caller's, the repository importable, and `variables`."""
+    return _child_env(**variables)
+
+
 def bot_env(server: FakeServer, database: Path, **variables: str) -> dict[str, str]:
     """Environment of a `returnbot run` against the fake server and a SQLite file."""
     return _child_env(

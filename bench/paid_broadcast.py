@@ -37,10 +37,10 @@ from bench.common import (
     ROOT,
     TOKEN,
     FakeServer,
-    _child_env,
     add_users,
     peak_rss_mb,
     prepare_database,
+    process_env,
     workdir,
 )
 
@@ -142,10 +142,10 @@ def start_worker(
     command = [PYTHON, "-m", "bench.paid_broadcast", "--worker", "--url", server.url]
     command += ["--database-url", database_url, "--rate", str(rate), "--send", str(send)]
     command += ["--seconds", str(seconds), "--shift", str(shift)]
+    pipe = subprocess.PIPE
     return subprocess.Popen(
-        command, cwd=ROOT, env=_child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+        command, cwd=ROOT, env=process_env(), stdout=pipe, stderr=pipe, text=True
+    )
 
 
 def results(processes: list[subprocess.Popen], timeout: float) -> list[dict[str, Any]]:
