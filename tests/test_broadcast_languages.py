@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.chat.api import FakeBotAPI
 from bot.domain.versions import VersionError, default_fallback, missing, split_versions
-from db.models import AuditEntry, Delivery
+from db.models import AuditEntry, Caravan, Delivery
 from tests.conftest import Clock, button, buttons
 from tests.test_broadcast import (
     ADMIN,
@@ -262,3 +262,27 @@ async def test_a_caravan_added_at_night_says_when_subscribers_are_told(database_
             assert await session.scalar(held) == 6
             actions = (await session.scalars(select(AuditEntry.action))).all()
         assert "caravan.urgent" in actions
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_caravan_corrected_at_night_says_when_its_change_is_told(database_url):
+    """Recorded at noon (told at once, nothing held: no line), corrected at 23:30: the
+    change waits for 09:00 and the ru admin's confirmation says so."""
+    api, clock = FakeBotAPI(), Clock()
+    async with admin_bot(api, database_url, clock) as bot:
+        await followers(database_url, api)
+        ru = bot.chat(RU_ADMIN, "ru")
+        done = await ru.press(await ru.say("/addcaravan 2026-12-20 sos 12 50"), "✅")
+        assert "Тихие часы" not in done["text"] and not buttons(done)
+
+        async def announced() -> bool:
+            return all(texts_to(api, chat, "📅") for chat in (*AZ, *EN, *RU))
+
+        await wait_until(announced, 30)
+        clock.set(2026, 11, 26, 23, 30)
+        async with database(database_url) as session:
+            caravan_id = await session.scalar(select(func.max(Caravan.id)))
+        preview = await ru.say(f"/editcaravan {caravan_id} families=14")
+        done = await ru.press(preview, "✅")
+        assert "подписчики узнают в 09:00, 27 ноября 2026 г." in done["text"]
+        assert button(done, "🚨")
