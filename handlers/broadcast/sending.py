@@ -20,7 +20,8 @@ from db.models import Counts
 from handlers.common import require_admin, show
 
 
-def _broadcast_id(update: Update) -> int:
+def _id_of(update: Update) -> int:
+    """The id a button carries (a broadcast's, or a caravan's for 🚨)."""
     _prefix, argument = cb.parse(update.callback_query.data)
     return int(argument)
 
@@ -33,7 +34,7 @@ async def send_broadcast(update: Update, context: BotContext) -> None:
     async with context.db() as session:
         broadcast = await broadcasts.confirm(
             session,
-            _broadcast_id(update),
+            _id_of(update),
             update.effective_user.id,
             context.state.clock(),
             timing=clock,
@@ -61,9 +62,7 @@ async def cancel_broadcast(update: Update, context: BotContext) -> None:
         return
     query = update.callback_query
     async with context.db() as session:
-        broadcast = await broadcasts.cancel(
-            session, _broadcast_id(update), update.effective_user.id
-        )
+        broadcast = await broadcasts.cancel(session, _id_of(update), update.effective_user.id)
         if broadcast is None:
             await query.answer(context._("This broadcast is already finished or cancelled."))
             return
@@ -114,7 +113,7 @@ async def send_held_now(update: Update, context: BotContext) -> None:
     if not await require_admin(update, context):
         return
     query = update.callback_query
-    caravan_id = _broadcast_id(update)
+    caravan_id = _id_of(update)
     now = context.state.clock()
     async with context.db() as session:
         released = await outbox.send_now(session, caravan_id, now)
