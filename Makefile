@@ -49,6 +49,7 @@ bench: $(BIN)/returnbot locales bytecode
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.queries
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.paid_broadcast
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.chart
 

@@ -56,10 +56,14 @@ def workdir() -> Iterator[Path]:
 class FakeServer:
     """`bench.fake_server` in a child process; `url` is the Bot API base URL for PTB."""
 
-    def __init__(self, *, rate: float | None = None, window: int = 256) -> None:
+    def __init__(
+        self, *, rate: float | None = None, window: int = 256, paid_rate: float | None = None
+    ) -> None:
         command = [PYTHON, "-m", "bench.fake_server", "--window", str(window)]
         if rate is not None:
             command += ["--rate", str(rate)]
+        if paid_rate is not None:
+            command += ["--paid-rate", str(paid_rate)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=_child_env()
         )
@@ -111,6 +115,12 @@ def _child_env(**variables: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(variables)
     return env
+
+
+def process_env(**variables: str) -> dict[str, str]:
+    """Environment of a child process in the repository: no Telegram or database settings
+    of the caller's, the repository importable, and `variables`."""
+    return _child_env(**variables)
 
 
 def bot_env(server: FakeServer, database: Path, **variables: str) -> dict[str, str]:

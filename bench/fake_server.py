@@ -10,12 +10,14 @@ bottleneck:
   text) is matched to the oldest unanswered update of its chat; the time from handing that
   update out to the reply arriving is recorded per kind of update;
 - `sendMessage` may be limited to `--rate` per second (sliding one-second window, 429 with
-  `retry_after` like `bot.chat.limits`), every send and every 429 is time-stamped.
+  `retry_after` like `bot.chat.limits`), every send and every 429 is time-stamped; one with
+  `allow_paid_broadcast` counts against `--paid-rate` instead (Telegram's 1,000/s ceiling).
 
 Control endpoints (JSON): `POST /_bench/updates` {"updates": [...], "kinds": [...]} queues
 updates; `GET /_bench/stats` returns the figures (`?times=1` adds the send times).
 
-Run: `python -m bench.fake_server [--rate R] [--window W]`; prints `PORT <n>` when listening.
+Run: `python -m bench.fake_server [--rate R] [--paid-rate P] [--window W]`; prints
+`PORT <n>` when listening.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "be
 class State:
     """Queued updates, outstanding ones per chat, and the figures collected."""
 
-    def __init__(self, rate: float | None, window: int) -> None:
+    def __init__(self, rate: float | None, window: int, paid_rate: float | None = None) -> None:
         self.rate = rate
+        self.paid = Window(paid_rate)
+        self.paid_sends = 0
         self.window = window
         self.queue: deque[tuple[dict[str, Any], str]] = deque()
         self.next_id = 1
@@ -109,8 +113,12 @@ class State:
 
     # ------------------------------------------------------------------ flood limit
 
-    def refuse(self, now: float) -> int | None:
-        """Seconds to retry after when a send now exceeds `rate`, else None (and counted)."""
+    def refuse(self, now: float, paid: bool = False) -> int | None:
+        """Seconds to retry after when a send now exceeds `rate` (a paid one: the paid
+        rate), else None (and counted)."""
+        if paid:
+            self.paid_sends += 1
+            return self.paid.refuse(now)
         if self.rate is None:
             return None
         if now < self.blocked_until:
@@ -149,10 +157,35 @@ class State:
             "last_send": self.sends[-1] if self.sends else None,
             "throttled": len(self.throttled),
             "throttled_after_first_second": len(late_429),
+            "paid_sends": self.paid_sends,
         }
         if with_times:
             figures["send_times"] = self.sends
         return figures
+
+
+class Window:
+    """A sliding one-second window of `rate` sends (None: unlimited), closed for
+    `retry_after` after a refusal."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.stamps: deque[float] = deque()
+        self.blocked_until = 0.0
+
+    def refuse(self, now: float) -> int | None:
+        if self.rate is None:
+            return None
+        if now < self.blocked_until:
+            return max(1, math.ceil(self.blocked_until - now))
+        while self.stamps and self.stamps[0] <= now - 1.0:
+            self.stamps.popleft()
+        if len(self.stamps) < int(self.rate):
+            self.stamps.append(now)
+            return None
+        retry_after = max(1, math.ceil(self.stamps[0] + 1.0 - now))
+        self.blocked_until = now + retry_after
+        return retry_after
 
 
 def _chat_of(update: dict[str, Any]) -> int | None:
@@ -228,7 +261,8 @@ def make_app(state: State) -> web.Application:
         chat_id = _int(values.get("chat_id"))
         if method == "sendmessage":
             now = time.time()
-            retry_after = state.refuse(now)
+            paid = values.get("allow_paid_broadcast") in (True, "true", "True")
+            retry_after = state.refuse(now, paid)
             if retry_after is not None:
                 state.throttled.append(now)
                 body = {
@@ -268,9 +302,9 @@ def make_app(state: State) -> web.Application:
     return app
 
 
-async def serve(rate: float | None, window: int, port: int) -> None:
+async def serve(rate: float | None, window: int, port: int, paid_rate: float | None) -> None:
     """Listen on 127.0.0.1 until killed; print the port for the parent process."""
-    state = State(rate, window)
+    state = State(rate, window, paid_rate)
     runner = web.AppRunner(make_app(state), access_log=None, handle_signals=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
@@ -284,9 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=None, help="sendMessage per second")
     parser.add_argument("--window", type=int, default=256, help="updates handed out unanswered")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--paid-rate", type=float, default=None, help="paid sends per second")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.rate, args.window, args.port))
+        asyncio.run(serve(args.rate, args.window, args.port, args.paid_rate))
     return 0
 
 

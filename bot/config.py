@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), alias="ADMIN_IDS")
     default_language: Language = Field(default="en", alias="DEFAULT_LANGUAGE")
     broadcast_rate: float = Field(default=25.0, gt=0, alias="BROADCAST_RATE")
+    # broadcasts with allow_paid_broadcast: up to 1,000/s, paid in Stars (docs/delivery.md)
+    paid_broadcast: bool = Field(default=False, alias="PAID_BROADCAST")
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     listen: str = Field(default="0.0.0.0:8080", alias="LISTEN")

@@ -5,7 +5,7 @@ docs/data-layer.md)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -18,6 +18,7 @@ from db.models import (
     CANCELLED,
     DONE,
     DRAFT,
+    FALLBACK_SKIP,
     SENDING,
     Broadcast,
     Counts,
@@ -28,7 +29,7 @@ from db.models import (
     User,
     UserStats,
 )
-from db.times import wall_clock
+from db.times import Timing, utc, wall_clock
 
 BROADCAST = "broadcast"  # the notice kind of a broadcast
 # a delivery of a cancelled broadcast that was never sent
@@ -38,11 +39,20 @@ DELIVERY_CANCELLED = "cancelled"
 # ------------------------------------------------------------------ who receives it
 
 
-def recipients(scope: str, district_id: int | None = None) -> Select:
+def recipients(
+    scope: str, district_id: int | None = None, languages: Collection[str] | None = None
+) -> Select:
     """(user id, chat id) of every active user the scope reaches, each once:
     "all" → everyone who has not blocked the bot; a settlement → its followers, its
     district's and those of all settlements; a district → followers of the district, of any
-    of its settlements, and of all."""
+    of its settlements, and of all. With `languages`, only readers of those."""
+    query = _recipients(scope, district_id)
+    if languages is not None:
+        query = query.where(User.language.in_(sorted(languages)))
+    return query
+
+
+def _recipients(scope: str, district_id: int | None) -> Select:
     kind, _sep, ident = scope.partition(":")
     if kind == "settlement":
         return outbox.audience(int(ident), district_id or 0)
@@ -93,14 +103,22 @@ async def create_draft(
     scope: str,
     text: str | None = None,
     source: tuple[int, int] | None = None,
+    texts: Mapping[str, str] | None = None,
+    fallback: str | None = None,
+    asking: str | None = None,
 ) -> Broadcast:
-    """Store a draft (HTML `text`, or a message to copy: `source` = (chat id, message id)).
-    Commits."""
+    """Store a draft (HTML `text`, HTML `texts` per language with the `fallback` language of
+    the others, or a message to copy: `source` = (chat id, message id)); `asking`: the
+    language whose version the admin is asked for next. Commits."""
     broadcast = Broadcast(
         admin_id=admin_id,
         admin_chat_id=admin_chat_id,
         scope=scope,
         text=text,
+        texts=dict(texts) if texts is not None else None,
+        fallback=fallback,
+        asking=asking,
+        urgent=False,
         source_chat_id=source[0] if source else None,
         source_message_id=source[1] if source else None,
         status=DRAFT,
@@ -122,17 +140,25 @@ async def status_of(session: AsyncSession, broadcast_id: int) -> str | None:
 
 
 async def confirm(
-    session: AsyncSession, broadcast_id: int, actor_id: int, now: dt.datetime
+    session: AsyncSession,
+    broadcast_id: int,
+    actor_id: int,
+    now: dt.datetime,
+    *,
+    timing: Timing,
+    paid: bool = False,
 ) -> Broadcast | None:
     """Draft → sending, with one pending delivery per recipient and the audit entry, all in
-    one transaction; due from `now` (the bot's clock, aware). None (and nothing written)
-    unless the broadcast is still a draft — a second press, a replayed button or a cancelled
-    draft queue nothing."""
+    one transaction; due from `now` (the bot's clock, aware), or when `timing` allows unless
+    urgent; `paid` sends it with allow_paid_broadcast. None (and nothing written) unless the
+    broadcast is still a draft with something to send — a second press, a replayed button
+    or a cancelled draft queue nothing."""
     wall = wall_clock()
     async with session.begin():
         claimed = await session.execute(
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status == DRAFT)
+            .where(Broadcast.asking.is_(None))
             .values(status=SENDING, started_at=wall, progress_at=wall)  # first edit: handler
             .execution_options(synchronize_session=False)
         )
@@ -142,16 +168,27 @@ async def confirm(
         place = await place_of(session, broadcast.scope)
         district_id = place.district_id if isinstance(place, Settlement) else None
         payload: dict[str, Any] = {"broadcast": broadcast.id}
+        languages = None
         if broadcast.source_message_id is not None:
             payload["copy"] = [broadcast.source_chat_id, broadcast.source_message_id]
+        elif broadcast.texts:
+            payload["texts"] = broadcast.texts
+            payload["fallback"] = broadcast.fallback
+            if broadcast.fallback == FALLBACK_SKIP:
+                languages = set(broadcast.texts)
         else:
             payload["text"] = broadcast.text
+        if paid:
+            payload["paid"] = True
+        send_at = now if broadcast.urgent else timing.civil_time(now)
+        broadcast.send_at = utc(send_at)
         notice = await outbox.add_notice(
             session,
             key=f"{BROADCAST}:{broadcast.id}",
             kind=BROADCAST,
             now=now,
-            recipients=recipients(broadcast.scope, district_id),
+            recipients=recipients(broadcast.scope, district_id, languages),
+            not_before=send_at,
             payload=payload,
         )
         total = await session.scalar(
@@ -219,13 +256,50 @@ async def mark_cancelled(session: AsyncSession, delivery_ids: Sequence[int]) -> 
 
 
 def _summary(broadcast: Broadcast) -> dict[str, Any]:
-    return {
+    summary = {
         "scope": broadcast.scope,
         "status": broadcast.status,
         "total": broadcast.total,
         "text": (broadcast.text or "")[:200] or None,
         "copy": broadcast.source_message_id,
     }
+    if broadcast.texts:
+        summary["texts"] = {lang: text[:200] for lang, text in broadcast.texts.items()}
+        summary["fallback"] = broadcast.fallback
+    if broadcast.urgent:
+        summary["urgent"] = True
+    return summary
+
+
+# ------------------------------------------------------------------ changing a draft
+
+
+async def change_draft(session: AsyncSession, broadcast_id: int, **values: Any) -> Broadcast | None:
+    """Set `values` (fallback, urgent, texts, asking, prompt_message_id) on a draft; None
+    when it is no longer one. Commits."""
+    changed = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == DRAFT)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    if changed.rowcount != 1:
+        return None
+    return await session.get(Broadcast, broadcast_id, populate_existing=True)
+
+
+async def asking_draft(
+    session: AsyncSession, admin_chat_id: int, prompt_message_id: int
+) -> Broadcast | None:
+    """The draft whose prompt for a version is `prompt_message_id` in the admin's chat."""
+    query = select(Broadcast).where(
+        Broadcast.admin_chat_id == admin_chat_id,
+        Broadcast.prompt_message_id == prompt_message_id,
+        Broadcast.status == DRAFT,
+        Broadcast.asking.is_not(None),
+    )
+    return await session.scalar(query)
 
 
 # ------------------------------------------------------------------ progress, from the database

@@ -372,7 +372,8 @@ class Broadcast(Base):
     outbox (`notice_id`: one delivery per recipient). status: draft → sending → done, or
     draft/sending → cancelled. Times are naive UTC. The text is stored ready to send (HTML,
     the admin's text escaped); a broadcast made by replying to a message copies that message
-    (`source_chat_id`, `source_message_id`) instead."""
+    (`source_chat_id`, `source_message_id`) instead; with `texts`, each reader gets the
+    version in their language (docs/delivery.md, "Broadcasts")."""
 
     __tablename__ = "broadcasts"
 
@@ -391,10 +392,21 @@ class Broadcast(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     progress_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last progress edit
+    # a version per language (HTML), instead of `text`; the fallback language of readers
+    # without one ("skip": they get nothing); sent during the quiet hours when urgent
+    texts: Mapped[dict | None] = mapped_column(JSON)
+    fallback: Mapped[str | None] = mapped_column(String(8))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # while the admin is asked for the versions one by one: which one, and the prompt
+    asking: Mapped[str | None] = mapped_column(String(8))
+    prompt_message_id: Mapped[int | None]
+    send_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when its deliveries are due
 
 
 # Broadcast.status: draft → sending → done, or draft/sending → cancelled
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
+# Broadcast.fallback that sends nothing to readers of a language without a version
+FALLBACK_SKIP = "skip"
 
 
 @dataclass(frozen=True)

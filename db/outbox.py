@@ -260,6 +260,39 @@ async def record_housing_change(
     )
 
 
+# ------------------------------------------------------------------ held by the quiet hours
+
+
+def _held(caravan_id: int, now: dt.datetime) -> Any:
+    """Pending deliveries of the caravan's notices that are not due yet at `now`."""
+    notices = select(Notice.id).where(Notice.caravan_id == caravan_id)
+    return (
+        Delivery.notice_id.in_(notices)
+        & (Delivery.status == PENDING)
+        & (Delivery.not_before > utc(now))
+    )
+
+
+async def held_until(
+    session: AsyncSession, caravan_id: int, now: dt.datetime
+) -> dt.datetime | None:
+    """When the first held delivery of the caravan's notices goes out (naive UTC), or None
+    when none waits."""
+    return await session.scalar(select(func.min(Delivery.not_before)).where(_held(caravan_id, now)))
+
+
+async def send_now(session: AsyncSession, caravan_id: int, now: dt.datetime) -> int:
+    """Make the caravan's held deliveries due at `now` (an admin marked them urgent); how
+    many. Does not commit."""
+    result = await session.execute(
+        update(Delivery)
+        .where(_held(caravan_id, now))
+        .values(not_before=utc(now))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 # ------------------------------------------------------------------ the delivery loop's side
 
 

@@ -37,6 +37,7 @@ FEATURES = (
     start,
     settlements,
     schedule,
+    broadcast,  # its replies to a version prompt come before the conversation's texts
     conversation,
     caravans,
     subscriptions,
@@ -50,7 +51,6 @@ FEATURES = (
     faq,
     identity,
     admin,
-    broadcast,
     dataset_import,
     errors,
     fallback,

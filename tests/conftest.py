@@ -191,6 +191,17 @@ def button(message: dict[str, Any], label: str) -> dict[str, Any]:
     return matching[0]
 
 
+async def urgent_if_quiet(api: Any, preview: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """A broadcast preview made on the real clock: in Baku's quiet hours it would wait for
+    09:00, so the admin presses 🚨 (send now) first; the preview as it is then."""
+    if not any("🚨" in b["text"] for b in buttons(preview)):
+        return preview
+    mark = len(api.calls)
+    api.press(preview, button(preview, "🚨")["callback_data"], user_id=user_id)
+    await api.wait_for(lambda: any(c.method == "editMessageText" for c in api.calls[mark:]))
+    return api.last_message(user_id)
+
+
 @dataclass
 class RunningBot:
     api: FakeBotAPI

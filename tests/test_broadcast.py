@@ -444,7 +444,9 @@ async def test_errors_are_told_apart_in_order(error, kind):
 
     translators = load_translators()
     state = SimpleNamespace(
-        settings=SimpleNamespace(broadcast_rate=1000.0, default_language="en"),
+        settings=SimpleNamespace(
+            broadcast_rate=1000.0, default_language="en", paid_broadcast=False
+        ),
         translators=translators,
         clock=Clock(),
     )

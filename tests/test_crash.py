@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
 from bot.delivery.worker import CONCURRENCY
-from tests.conftest import start_returnbot
+from tests.conftest import start_returnbot, urgent_if_quiet
 from tests.test_broadcast import ADMIN, add_users, broadcast_status, button, wait_until
 
 USERS = range(40_001, 40_201)
@@ -55,7 +55,7 @@ async def test_sigkill_mid_broadcast_loses_nobody(tmp_path, sqlite_template):
             await api.wait_for(lambda: api.polling, timeout=60)
             api.send_text(f"/broadcast all {TEXT}", user_id=ADMIN)
             await api.wait_for(lambda: "✅" in str(api.last_message(ADMIN)), timeout=30)
-            preview = api.last_message(ADMIN)
+            preview = await urgent_if_quiet(api, api.last_message(ADMIN), ADMIN)
             api.press(preview, button(preview, "✅")["callback_data"], user_id=ADMIN)
             await api.wait_for(lambda: sum(received(api).values()) >= 40, timeout=60)
         finally:

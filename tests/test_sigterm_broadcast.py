@@ -16,7 +16,7 @@ from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
 from db.models import Delivery, Subscription, User
 from db.session import create_engine, create_sessionmaker
-from tests.conftest import button, start_returnbot
+from tests.conftest import button, start_returnbot, urgent_if_quiet
 
 ADMIN = 9101
 RECIPIENTS = range(300_000, 300_120)
@@ -92,7 +92,7 @@ async def test_sigterm_during_a_broadcast_stops_cleanly_and_a_restart_finishes_i
             await api.wait_for(lambda: api.polling, timeout=60)
             api.send_text("/broadcast all Road to Sos is open", user_id=ADMIN)
             await api.wait_for(lambda: api.last_message(ADMIN), timeout=30)
-            preview = api.last_message(ADMIN)
+            preview = await urgent_if_quiet(api, api.last_message(ADMIN), ADMIN)
             api.press(preview, button(preview, "✅")["callback_data"], user_id=ADMIN)
             await api.wait_for(lambda: len(delivered(api)) >= 15, timeout=60)
         finally:

@@ -111,6 +111,8 @@ class FakeBotAPI(
         username: str = "returnbot_test_bot",
         global_rate: float | None = None,
         per_chat_rate: float | None = None,
+        paid_rate: float | None = 1000.0,
+        stars: float | None = None,
         blocked_chats: Iterable[int] = (),
         fail_methods: Iterable[str] = (),
         latency: float = 0.0,
@@ -120,6 +122,9 @@ class FakeBotAPI(
         self.bot_id = int(token.split(":", 1)[0])
         self.global_rate = global_rate
         self.per_chat_rate = per_chat_rate
+        self.paid_rate = paid_rate  # allow_paid_broadcast's ceiling, messages per second
+        self.stars: float | None = stars  # the bot's Stars balance (None: never runs out)
+        self.stars_spent = 0.0
         self.blocked_chats: set[int] = set(blocked_chats)
         self.fail_methods = {m.lower() for m in fail_methods}
         self.latency = latency
@@ -157,6 +162,8 @@ class FakeBotAPI(
         self._active_poll: asyncio.Future[str] | None = None
         self._global_window = SlidingWindow(global_rate) if global_rate else None
         self._chat_windows: dict[int, SlidingWindow] = {}
+        self._paid_window = SlidingWindow(paid_rate) if paid_rate else None
+        self._recent_sends: deque[float] = deque()  # every send of the last second
         self._in_flight = 0
         self._last_activity = time.monotonic()
         # fault injection (`fail_next`, `delay_next`): method → faults still to apply, in order

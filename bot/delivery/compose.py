@@ -25,9 +25,13 @@ from db.models import Notice
 
 def compose(notice: Notice, tr: Translator, today: dt.date) -> str | None:
     """The message of `notice` in the reader's language; None when its subject is gone.
-    A broadcast is the admin's text as stored (already HTML-safe), the same for everyone."""
+    A broadcast is the admin's text as stored (already HTML-safe): the reader's version, or
+    the fallback version, or the one text for everyone."""
     payload = notice.payload or {}
     if notice.kind == broadcasts.BROADCAST:
+        versions = payload.get("texts")
+        if versions:
+            return versions.get(tr.lang) or versions.get(payload.get("fallback") or "")
         return payload.get("text")
     if notice.kind == tickets.ANSWER:  # the header, and the answer's text or caption
         header = answer_header(payload.get("ticket", 0), payload.get("admin", "—"), tr)

@@ -14,6 +14,8 @@ from telegram.error import RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 PER_CHAT_INTERVAL = 1.0  # seconds between the end of one send to a chat and the next
+CATCH_UP_FROM = 100.0  # sends per second from which the pacer's schedule may catch up …
+CATCH_UP = 0.02  # … by this many seconds at most
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -31,6 +33,10 @@ class Pacer:
 
     def __init__(self, rate: float) -> None:
         self.interval = 1.0 / rate
+        # Above CATCH_UP_FROM per second a slot's sleep overshoots by about as much as the
+        # interval itself: the schedule may then lag up to CATCH_UP seconds and catch up
+        # (at most CATCH_UP × rate sends early in any second: 2 % over the rate).
+        self.catch_up = CATCH_UP if rate >= CATCH_UP_FROM else 0.0
         self._next = 0.0
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
@@ -42,7 +48,8 @@ class Pacer:
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
-            self._next = time.monotonic() + self.interval
+            now = time.monotonic()
+            self._next = max(self._next, now - self.catch_up) + self.interval
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)

@@ -105,7 +105,8 @@ class BroadcastProgress:
             self._shown.pop(broadcast.id, None)
         else:
             elapsed = (now - (broadcast.started_at or now)).total_seconds()
-            text = texts.progress_report(broadcast, place, counts, elapsed, tr)
+            clock = self.state.clock()
+            text = texts.progress_report(broadcast, place, counts, elapsed, tr, clock)
             markup = texts.cancel_keyboard(broadcast.id, tr)
             if self._shown.get(broadcast.id) == text:
                 return

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 # notices whose message is a copy of an admin's: a broadcast by reply, an answer to a question
 COPIED = (broadcasts.BROADCAST, tickets.ANSWER)
+FREE_PACE = 25.0  # messages/s of everything but paid broadcasts while PAID_BROADCAST is on
+PAID_CEILING = 1000.0  # messages/s Telegram allows with allow_paid_broadcast
+PAID = {"allow_paid_broadcast": True}
 
 
 class _Skipped(Exception):
@@ -41,11 +44,15 @@ class Outcome:
 
 class Sender:
     """Sends deliveries at `rate` per second overall and one at a time per chat; a 429 holds
-    every send of this sender for `retry_after`."""
+    every send of this sender for `retry_after`. With `paid`, broadcasts marked paid go with
+    allow_paid_broadcast at `rate` (at most Telegram's 1,000/s), and everything else at
+    FREE_PACE at most, under Telegram's free 30/s (docs/delivery.md, "Paid broadcasts")."""
 
-    def __init__(self, application: Application, rate: float) -> None:
+    def __init__(self, application: Application, rate: float, *, paid: bool = False) -> None:
         self.application = application
-        self.pacer = Pacer(rate)
+        self.paid = paid
+        self.pacer = Pacer(min(rate, FREE_PACE) if paid else rate)
+        self.paid_pacer = Pacer(min(rate, PAID_CEILING)) if paid else self.pacer
         self.turns = ChatTurns()
         self.texts = ComposedTexts(application.bot_data)
         self.cancelled: set[int] = set()  # notices of stopped broadcasts (kept by the worker)
@@ -57,6 +64,8 @@ class Sender:
         payload = notice.payload or {}
         copy_from = payload.get("copy") if notice.kind in COPIED else None
         captioned = notice.kind == tickets.ANSWER and "caption" in payload
+        paid = self.paid and notice.kind == broadcasts.BROADCAST and bool(payload.get("paid"))
+        pacer, extra = (self.paid_pacer, PAID) if paid else (self.pacer, {})
         text = None if copy_from and not captioned else self.texts.get(notice, delivery.language)
         if text is None and not copy_from:
             return Outcome(delivery, outbox.FAILED, "nothing to tell any more")
@@ -76,8 +85,10 @@ class Sender:
                     chat_id,
                     copy_from[0],
                     copy_from[1],
+                    pacer=pacer,
                     skip=stopped,
                     **caption,
+                    **extra,
                 )
             else:
                 await self._send(
@@ -86,7 +97,9 @@ class Sender:
                     text,
                     parse_mode=ParseMode.HTML,
                     disable_web_page_preview=True,
+                    pacer=pacer,
                     skip=stopped,
+                    **extra,
                 )
         except _Skipped:
             return Outcome(delivery, broadcasts.DELIVERY_CANCELLED)
@@ -109,13 +122,16 @@ class Sender:
         self,
         method: Callable[..., Awaitable[Any]],
         *args: Any,
+        pacer: Pacer | None = None,
         skip: Callable[[], bool] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Call a Bot API method under the rate; on 429 every sender waits `retry_after`.
-        `skip` is asked once the slot is there: True gives up (raises `_Skipped`)."""
+        """Call a Bot API method under the rate of `pacer` (the free one by default); on 429
+        every sender of that pacer waits `retry_after`. `skip` is asked once the slot is
+        there: True gives up (raises `_Skipped`)."""
+        pacer = pacer or self.pacer
         while True:
-            await self.pacer.slot()
+            await pacer.slot()
             if skip is not None and skip():
                 raise _Skipped
             task = asyncio.current_task()
@@ -126,6 +142,6 @@ class Sender:
             except RetryAfter as error:
                 pause = retry_seconds(error)
                 log.info("flood limit: pausing all deliveries for %.1f s", pause)
-                self.pacer.pause(pause)
+                pacer.pause(pause)
             finally:
                 self.in_request.discard(task)

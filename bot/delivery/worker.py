@@ -24,6 +24,10 @@ from db import broadcasts, outbox
 
 CONCURRENCY = 20  # sends started and not yet recorded, at most: what a crash may repeat
 BATCH = 200  # deliveries claimed at once, at most (they wait here, unsent, for a slot)
+# With PAID_BROADCAST (up to 1,000/s): more in flight, so that writing outcomes (a commit
+# each time) does not hold the sends back, and larger claims (fewer, at that rate)
+PAID_CONCURRENCY = 50
+PAID_BATCH = 1000
 CLAIM_AHEAD = 2.0  # seconds of sending at BROADCAST_RATE claimed at once (≥ CONCURRENCY)
 IDLE_POLL = 5.0  # seconds between looks at the outbox when nothing woke the loop
 TICK = 0.2  # seconds: how often outcomes are written while sending
@@ -44,10 +48,14 @@ class DeliveryWorker:
     def __init__(self, application: Application, *, lease: float = LEASE) -> None:
         self.application = application
         self.state: AppState = application.bot_data
-        rate = self.state.settings.broadcast_rate
-        self.sender = Sender(application, rate)
+        settings = self.state.settings
+        rate = settings.broadcast_rate
+        self.sender = Sender(application, rate, paid=settings.paid_broadcast)
         self.progress = BroadcastProgress(application)
-        self.batch = max(CONCURRENCY, min(BATCH, int(rate * CLAIM_AHEAD)))
+        paid = settings.paid_broadcast
+        self.concurrency = PAID_CONCURRENCY if paid else CONCURRENCY
+        largest = PAID_BATCH if paid else BATCH
+        self.batch = max(self.concurrency, min(largest, int(rate * CLAIM_AHEAD)))
         self.lease = lease
         self.sent = 0  # sends this worker completed (for `--drain` and logs)
         self._wake = asyncio.Event()
@@ -223,7 +231,7 @@ class DeliveryWorker:
         """Start waiting deliveries while fewer than CONCURRENCY are started and unrecorded."""
         while (
             self._queue
-            and len(self._sending) + len(self._outcomes) < CONCURRENCY
+            and len(self._sending) + len(self._outcomes) < self.concurrency
             and not self._stopping.is_set()
         ):
             delivery = self._queue.popleft()
@@ -251,7 +259,7 @@ class DeliveryWorker:
             log.error("delivery task failed", exc_info=task.exception())
         # half the slots await their outcome's write (or all sends ended): record them,
         # start more, claim more
-        if len(self._outcomes) >= CONCURRENCY // 2 or not self._sending:
+        if len(self._outcomes) >= self.concurrency // 2 or not self._sending:
             self._wake.set()
 
     async def _flush(self) -> None:
@@ -286,7 +294,7 @@ class DeliveryWorker:
         self._held.difference_update(o.delivery.id for o in outcomes)
         for outcome in outcomes:
             self._held_notices.pop(outcome.delivery.id, None)
-        self.sender.turns.forget_free(beyond=4 * CONCURRENCY)
+        self.sender.turns.forget_free(beyond=4 * self.concurrency)
 
     async def _refresh_cancelled(self) -> None:
         """Which held broadcasts an admin stopped (in this process or another); looked up

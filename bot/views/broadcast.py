@@ -14,10 +14,22 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardMarkup
 
+from bot.domain.versions import missing
 from bot.i18n import Translator
 from bot.views import callbacks as cb
 from bot.views.common import button, datetime_text, settlement_or_district_name
-from db.models import CANCELLED, DONE, Broadcast, Counts, District, Settlement, UserStats
+from bot.views.menu import LANGUAGE_NAMES
+from bot.views.timing import goes_out, held
+from db.models import (
+    CANCELLED,
+    DONE,
+    FALLBACK_SKIP,
+    Broadcast,
+    Counts,
+    District,
+    Settlement,
+    UserStats,
+)
 
 RULE = "──────────"
 Place = Settlement | District | None
@@ -42,29 +54,192 @@ def recipients_line(by_language: Mapping[str, int], tr: Translator) -> str:
     return line
 
 
-def preview(text: str | None, audience: str, by_language: Mapping[str, int], tr: Translator) -> str:
+def language_label(language: str) -> str:
+    """`az · Azərbaycanca`: the code an admin types and the language's own name."""
+    return f"{language} · {LANGUAGE_NAMES.get(language, language)}"
+
+
+def preview(
+    text: str | None,
+    audience: str,
+    by_language: Mapping[str, int],
+    tr: Translator,
+    notes: Sequence[str] = (),
+) -> str:
     """The draft as recipients will see it (`text`, HTML), framed, with who receives it;
-    for a copied message (`text` None) it points at the message above."""
+    for a copied message (`text` None) it points at the message above. `notes`: when it
+    goes out, what it costs."""
     recipients = recipients_line(by_language, tr)
     if text is None:
         header = tr.gettext("📢 Broadcast to {audience}: the message above, copied as it is.")
-        return "\n".join([header.format(audience=audience), "", recipients])
+        return "\n".join([header.format(audience=audience), "", recipients, *notes])
     header = tr.gettext("📢 Broadcast to {audience}. Recipients will see:").format(
         audience=audience
     )
-    return "\n".join([header, RULE, text, RULE, recipients])
+    return "\n".join([header, RULE, text, RULE, recipients, *notes])
 
 
-def confirm_keyboard(broadcast_id: int, total: int, tr: Translator) -> InlineKeyboardMarkup:
+def recipients_of(
+    by_language: Mapping[str, int], versions: Mapping[str, str] | None, fallback: str | None
+) -> int:
+    """How many a draft reaches: all, or only readers with a version when the fallback
+    leaves the others out."""
+    if versions and fallback == FALLBACK_SKIP:
+        return sum(n for language, n in by_language.items() if language in versions)
+    return sum(by_language.values())
+
+
+def versions_preview(
+    versions: Mapping[str, str],
+    fallback: str | None,
+    audience: str,
+    by_language: Mapping[str, int],
+    tr: Translator,
+    notes: Sequence[str] = (),
+) -> str:
+    """Each version framed, with how many read it; a warning per language of the audience
+    without a version (and what they get), then who receives it."""
+    lines = [
+        tr.gettext("📢 Broadcast to {audience}, a version per language:").format(audience=audience)
+    ]
+    for language, text in versions.items():
+        readers = by_language.get(language, 0)
+        count = tr.ngettext("{n} recipient", "{n} recipients", readers)
+        label = f"<b>{language_label(language)}</b> — {count.format(n=tr.number(readers))}"
+        lines += ["", label, RULE, text, RULE]
+    without = missing(versions, by_language)
+    if without:
+        lines.append("")
+    for language, readers in without.items():
+        if fallback == FALLBACK_SKIP:
+            warning = tr.ngettext(
+                "⚠️ No version for {language}: its {n} recipient will get nothing.",
+                "⚠️ No version for {language}: its {n} recipients will get nothing.",
+                readers,
+            )
+        else:
+            warning = tr.ngettext(
+                "⚠️ No version for {language}: its {n} recipient will get the {fallback} version.",
+                "⚠️ No version for {language}: its {n} recipients will get the {fallback} version.",
+                readers,
+            )
+        lines.append(
+            warning.format(
+                language=language_label(language),
+                n=tr.number(readers),
+                fallback=language_label(fallback or ""),
+            )
+        )
+    skip = fallback == FALLBACK_SKIP
+    reached = {lang: n for lang, n in by_language.items() if not skip or lang in versions}
+    lines += ["", recipients_line(reached, tr), *notes]
+    return "\n".join(lines)
+
+
+def draft_notes(
+    send_at: dt.datetime,
+    now: dt.datetime,
+    urgent: bool,
+    stars: int | None,
+    rate: float,
+    tr: Translator,
+) -> list[str]:
+    """Lines under a preview: when it goes out (the quiet hours hold it, or it is urgent),
+    and what a paid broadcast costs (`stars` None: not paid)."""
+    notes = []
+    if urgent:
+        notes.append("🚨 " + tr.gettext("Urgent: it goes out now, even in the quiet hours."))
+    elif line := goes_out(send_at, now, tr):
+        notes.append(line)
+    if stars is not None:
+        paid = tr.ngettext(
+            "⭐ Paid broadcast, up to {rate} messages/s: about {stars} Star from the bot's "
+            "balance (0.1 Star per message above the free 30 per second).",
+            "⭐ Paid broadcast, up to {rate} messages/s: about {stars} Stars from the bot's "
+            "balance (0.1 Star per message above the free 30 per second).",
+            stars,
+        )
+        notes.append(paid.format(rate=tr.number(round(rate)), stars=tr.number(stars)))
+    return notes
+
+
+def confirm_keyboard(
+    broadcast_id: int,
+    total: int,
+    tr: Translator,
+    *,
+    fallbacks: Sequence[str] = (),
+    fallback: str | None = None,
+    quiet: bool = False,
+    urgent: bool = False,
+) -> InlineKeyboardMarkup:
+    """✅ and cancel; the choice of what readers without a version get (`fallbacks`: the
+    versions given), and 🚨 / 🌙 when the quiet hours would hold it."""
+    ident = str(broadcast_id)
     send = tr.ngettext("✅ Send to {n} recipient", "✅ Send to {n} recipients", total)
+    rows = [
+        [
+            button(send.format(n=tr.number(total)), cb.BROADCAST_SEND, ident),
+            button("✖️ " + tr.gettext("Cancel"), cb.BROADCAST_CANCEL, ident),
+        ]
+    ]
+    if fallbacks:
+        choices = []
+        for language in [*fallbacks, FALLBACK_SKIP]:
+            label = "🚫" if language == FALLBACK_SKIP else f"↪️ {language}"
+            if language == fallback:
+                label = "• " + label
+            choices.append(button(label, cb.BROADCAST_FALLBACK, f"{ident}.{language}"))
+        rows.append(choices)
+    if urgent:
+        wait = "🌙 " + tr.gettext("Wait until 09:00")
+        rows.append([button(wait, cb.BROADCAST_URGENT, f"{ident}.0")])
+    elif quiet:
+        now = "🚨 " + tr.gettext("Urgent: send now")
+        rows.append([button(now, cb.BROADCAST_URGENT, f"{ident}.1")])
+    return InlineKeyboardMarkup(rows)
+
+
+def fallback_hint(tr: Translator) -> str:
+    """What the ↪️ / 🚫 buttons under a preview with a missing version mean."""
+    return tr.gettext("↪️ chooses the version those without one get; 🚫 sends them nothing.")
+
+
+def ask_version(
+    audience: str, language: str, readers: int, given: Sequence[str], tr: Translator
+) -> str:
+    """The prompt for one version, which the admin answers by replying to it. Starts with ✍️
+    (what the reply handler recognises)."""
+    count = tr.ngettext("{n} recipient", "{n} recipients", readers).format(n=tr.number(readers))
+    lines = [
+        "✍️ "
+        + tr.gettext(
+            "Broadcast to {audience}: reply to this message with the version for {language} "
+            "({count})."
+        ).format(audience=audience, language=language_label(language), count=count)
+    ]
+    if given:
+        lines.append(tr.gettext("Versions so far: {languages}.").format(languages=", ".join(given)))
+    lines.append(tr.gettext("Or send all of them in one message: az: … en: … ru: …"))
+    return "\n".join(lines)
+
+
+def ask_keyboard(broadcast_id: int, given: bool, tr: Translator) -> InlineKeyboardMarkup:
+    """⏭ skip this language (to the next, or to the preview); cancel."""
+    ident = str(broadcast_id)
+    skip = "⏭ " + (tr.gettext("Skip this language") if given else tr.gettext("Skip"))
     return InlineKeyboardMarkup(
         [
             [
-                button(send.format(n=tr.number(total)), cb.BROADCAST_SEND, str(broadcast_id)),
-                button("✖️ " + tr.gettext("Cancel"), cb.BROADCAST_CANCEL, str(broadcast_id)),
+                button(skip, cb.BROADCAST_NEXT, ident),
+                button("✖️ " + tr.gettext("Cancel"), cb.BROADCAST_CANCEL, ident),
             ]
         ]
     )
+
+
+def cancelled_unsent(tr: Translator) -> str:
+    return "✖️ " + tr.gettext("Cancelled, nothing sent.")
 
 
 def cancel_keyboard(broadcast_id: int, tr: Translator) -> InlineKeyboardMarkup:
@@ -79,9 +254,15 @@ def _title(broadcast: Broadcast, place: Place, tr: Translator) -> str:
 
 
 def progress_report(
-    broadcast: Broadcast, place: Place, counts: Counts, elapsed: float, tr: Translator
+    broadcast: Broadcast,
+    place: Place,
+    counts: Counts,
+    elapsed: float,
+    tr: Translator,
+    now: dt.datetime | None = None,
 ) -> str:
-    """Sent / total, blocked, failed, the average rate since the start and the time left."""
+    """Sent / total, blocked, failed, the average rate since the start and the time left;
+    while the quiet hours hold it (at `now`), when it will go out."""
     done = counts.sent + counts.blocked + counts.failed
     rate = done / elapsed if elapsed > 0 else 0.0
     lines = [
@@ -93,7 +274,10 @@ def progress_report(
             blocked=tr.number(counts.blocked), failed=tr.number(counts.failed)
         ),
     ]
-    if rate > 0:
+    waiting = now is not None and held(broadcast.send_at, now) and not done
+    if waiting and (line := goes_out(broadcast.send_at, now, tr)):
+        lines.append(line)
+    elif rate > 0:
         eta = dt.timedelta(seconds=max(1, round(counts.remaining / rate)))
         lines.append(
             tr.gettext("Rate: {rate} messages/s · about {eta} left").format(
@@ -105,7 +289,9 @@ def progress_report(
 
 def final_report(broadcast: Broadcast, place: Place, counts: Counts, tr: Translator) -> str:
     """The end report: delivered / blocked / failed (and how many a stop left unsent)."""
-    if broadcast.status == CANCELLED:
+    if broadcast.status == CANCELLED and not (counts.sent or counts.blocked or counts.failed):
+        head = "✖️ " + tr.gettext("{title}: cancelled, nothing sent.")
+    elif broadcast.status == CANCELLED:
         head = "⏹ " + tr.gettext("{title}: stopped.")
     else:
         head = "✅ " + tr.gettext("{title}: finished.")

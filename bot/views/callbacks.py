@@ -50,6 +50,11 @@ TICKET_CANCEL = "tx"  # tx:<ticket id>      drop a question being written
 TICKET_REPLY = "tr"  # tr:<ticket id>       ↩️ an admin answers (ForceReply)
 TICKET_CLOSE = "tc"  # tc:<ticket id>       ✅ an admin closes a question
 REPORT = "rp"  # rp:<settlement slug>        ⚠️ "this looks out of date" on a card
+BROADCAST_FALLBACK = "bf"  # bf:<id>.<az|en|ru|skip>  what readers without a version get
+BROADCAST_URGENT = "bu"  # bu:<id>.<1|0>  send during the quiet hours, or wait for 09:00
+BROADCAST_PICK = "bp"  # bp:<token>.<n>  the n-th place of an ambiguous /broadcast
+BROADCAST_NEXT = "bn"  # bn:<id>  skip the version asked for (the next one, or the preview)
+NOTICE_URGENT = "nu"  # nu:<caravan id>  send a caravan's notices held by the quiet hours now
 
 MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help", "ask")
 
@@ -92,6 +97,11 @@ _ARGUMENT = {
     TICKET_REPLY: re.compile(r"[1-9][0-9]{0,17}"),
     TICKET_CLOSE: re.compile(r"[1-9][0-9]{0,17}"),
     REPORT: _SLUG,
+    BROADCAST_FALLBACK: re.compile(r"[1-9][0-9]{0,17}\.(az|en|ru|skip)"),
+    BROADCAST_URGENT: re.compile(r"[1-9][0-9]{0,17}\.[01]"),
+    BROADCAST_PICK: re.compile(r"[0-9a-f]{12}\.[0-9]{1,2}"),
+    BROADCAST_NEXT: re.compile(r"[1-9][0-9]{0,17}"),
+    NOTICE_URGENT: re.compile(r"[1-9][0-9]{0,17}"),
 }
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.domain import clock
 from bot.i18n import _
 from bot.views import admin as admin_cards
-from db import admins, editing
+from bot.views import timing
+from db import admins, editing, outbox
 from handlers.admin.arguments import ArgError, check_counts
 from handlers.admin.replies import actor, usage
 from handlers.common import show
@@ -24,6 +25,20 @@ async def _sourced(update: Update, context: BotContext, data: dict[str, Any]) ->
         return True
     await show(update, context, admin_cards.source_needed("", context.tr))
     return False
+
+
+async def _when_told(
+    context: BotContext, text: str, caravan_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The confirmation, and when the quiet hours hold what subscribers are told of the
+    caravan: when it goes out, with 🚨 to send it now."""
+    now = context.state.clock()
+    async with context.db() as session:
+        send_at = await outbox.held_until(session, caravan_id, now)
+    line = timing.subscribers_told(send_at, now, context.tr)
+    if line is None:
+        return text, None
+    return f"{text}\n{line}", timing.urgent_keyboard(caravan_id, context.tr)
 
 
 async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -55,7 +70,7 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
     text = admin_cards.caravan_done(
         caravan, context.tr, _("Caravan #{id} recorded: {place}, {caravan}.")
     )
-    await show(update, context, text)
+    await show(update, context, *await _when_told(context, text, caravan.id))
 
 
 async def _do_set_housing(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -119,7 +134,7 @@ async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, 
     text = admin_cards.caravan_done(
         caravan, context.tr, _("Caravan #{id} corrected: {place}, {caravan}.")
     )
-    await show(update, context, text)
+    await show(update, context, *await _when_told(context, text, caravan.id))
 
 
 async def _do_cancel_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
