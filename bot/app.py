@@ -21,6 +21,7 @@ from bot.i18n import load_translators
 from bot.metrics import MeteredRequest, Metrics, instrument
 from bot.places import PlaceCache
 from bot.registrar import Registrar
+from bot.relay import DraftWatch
 from bot.transport.request import AiohttpRequest
 from bot.transport.retry import RetryingRequest
 from bot.updates import CONCURRENT_UPDATES, PerChatUpdateProcessor
@@ -82,6 +83,7 @@ async def _open(application: Application) -> None:
     state.db = create_sessionmaker(state.engine)
     state.places = PlaceCache(state.db)
     state.registrar = Registrar(state.db)
+    state.drafts = DraftWatch(state.db)
     await state.places.reload()
     _schedule_menu(application)
     state.delivery = DeliveryWorker(application)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.metrics import Metrics
     from bot.places import PlaceCache, Places
     from bot.registrar import Registrar
+    from bot.relay import DraftWatch
 
 
 class AppState:
@@ -34,6 +35,7 @@ class AppState:
         self.registrar: Registrar  # newcomers written in batches (bot.registrar)
         self.delivery: DeliveryWorker  # the one outbox loop (bot.delivery)
         self.metrics: Metrics  # counters and gauges of GET /metrics (bot.metrics)
+        self.drafts: DraftWatch  # who is writing a question to a person (bot.relay)
         self.clock: Callable[[], dt.datetime] = baku_now
         # user id → language, so that an update costs no query once its sender is known
         self.languages: LRUCache[int, str] = LRUCache(maxsize=100_000)

@@ -6,10 +6,13 @@ so any replica, also after a restart, carries on. Why: docs/support.md."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -22,9 +25,38 @@ from db.models import Ticket
 
 log = logging.getLogger(__name__)
 
+DRAFTS_FRESH = 2.0  # seconds a replica trusts its list of the users writing a question
+
 CAPTION_ROOM = 900  # of Telegram's 1,024 caption characters: the rest is the answer's header
 TEXT_ROOM = 3900  # of a message's 4,096 characters: a longer answer is copied as it is
 MEDIA = ("photo", "document", "video", "voice", "audio", "animation")
+
+
+class DraftWatch:
+    """Which users are writing a question (a draft), so that a plain message of anyone else
+    costs no query. The list is read anew, in one query, when it is older than
+    DRAFTS_FRESH seconds; a draft this process opens is on it at once. A draft opened on
+    another replica is seen within DRAFTS_FRESH seconds, before a person has read the
+    bot's prompt and written the question; a reply to the prompt is always found."""
+
+    def __init__(self, db: async_sessionmaker[AsyncSession], fresh: float = DRAFTS_FRESH):
+        self._db, self._fresh = db, fresh
+        self._users: set[int] = set()
+        self._read_at = -float("inf")
+        self._lock = asyncio.Lock()
+
+    def opened(self, user_id: int) -> None:
+        self._users.add(user_id)
+
+    async def may_be_writing(self, user_id: int) -> bool:
+        """False only when the user has no draft as of at most `fresh` seconds ago."""
+        if time.monotonic() - self._read_at > self._fresh:
+            async with self._lock:
+                if time.monotonic() - self._read_at > self._fresh:
+                    async with self._db() as session:
+                        self._users = set(await tickets.drafting_users(session))
+                    self._read_at = time.monotonic()
+        return user_id in self._users
 
 
 async def admin_translator(context: BotContext, admin_id: int) -> Translator:

@@ -94,6 +94,12 @@ async def draft_of(session: AsyncSession, user_id: int) -> Ticket | None:
     return await session.scalar(query.options(*_loaded()).order_by(Ticket.id.desc()).limit(1))
 
 
+async def drafting_users(session: AsyncSession) -> Sequence[int]:
+    """The users with a question being written (drafts live a day at most: `purge`)."""
+    query = select(Ticket.user_id).where(Ticket.status == DRAFT_TICKET).distinct()
+    return list(await session.scalars(query))
+
+
 async def choose_place(
     session: AsyncSession,
     ticket_id: int,

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from bot.chat.api import FakeBotAPI
 from bot.chat.transports import FakeBotServer
 from bot.config import load_settings
+from bot.relay import DraftWatch
 from db import tickets, users
 from db.models import CLOSED, Ticket, TicketMessage
 from db.session import create_engine, create_sessionmaker
 from handlers.common.questions import BEFORE_PASSING_ON
-from tests.conftest import Clock, RunningBot, _is_answer, button, run_bot, serve_bot
+from tests.conftest import TODAY, Clock, RunningBot, _is_answer, button, run_bot, serve_bot
 
 ADMIN, OTHER_ADMIN, USER, STRANGER = 9001, 9002, 5001, 5002
 SUPPORT = -1001234567890
@@ -477,3 +478,23 @@ async def test_a_hook_can_answer_before_a_question_is_passed_on(running_bot: Run
     assert held == [1]
     assert running_bot.api.last_message(USER)["text"] == "Maybe this answers it"
     assert await count(running_bot, Ticket, Ticket.status == "draft") == 1
+
+
+async def test_a_draft_opened_on_another_replica_is_seen_within_seconds(
+    running_bot: RunningBot,
+) -> None:
+    """`bot.relay.DraftWatch`: a plain message costs no query unless its sender may be writing
+    a question; a draft another replica opened is seen once the list is older than `fresh`."""
+    state = running_bot.application.bot_data
+    watch = DraftWatch(state.db, fresh=0.3)
+    assert not await watch.may_be_writing(USER)
+    async with database(running_bot) as session:  # "another replica" opens a draft
+        await tickets.begin(
+            session, user_id=USER, chat_id=USER, first_name="Leyla", language="az", now=TODAY
+        )
+    assert not await watch.may_be_writing(USER)  # the list read a moment ago is trusted
+    await asyncio.sleep(0.35)
+    assert await watch.may_be_writing(USER) and not await watch.may_be_writing(STRANGER)
+    watch.opened(STRANGER)  # a draft this process opens is known at once
+    assert await watch.may_be_writing(STRANGER)
+    assert state.drafts.opened  # the running bot has one too

@@ -127,6 +127,7 @@ async def begin_question(
             waiting_message_id=message_id,
             **place_arguments(place),
         )
+    context.state.drafts.opened(user.id)
     await continue_question(update, context, ticket)
 
 

@@ -90,7 +90,10 @@ async def in_private_chat(update: Update, context: BotContext, message: Message)
     if media(message) and dataset_file(message) and await is_admin(context, user_id):
         return False  # a dataset file to import
     plain = message.text is not None
-    if plain or media(message) or message.location or message.venue:
+    if media(message) or (
+        (plain or message.location or message.venue)
+        and await context.state.drafts.may_be_writing(user_id)
+    ):
         async with context.db() as session:
             ticket = await tickets.draft_of(session, user_id)
             if ticket is None and media(message):
