@@ -20,7 +20,7 @@ from bot.domain.returns import returned
 from bot.i18n import load_translators
 from bot.views.about import about_text
 from bot.views.caravans import caravans_view
-from bot.views.common import district_name, localized
+from bot.views.common import district_name, localized, source_text
 from bot.views.districts import district_view
 from bot.views.settlement import settlement_card
 from db import snapshot
@@ -204,7 +204,7 @@ def test_about_names_the_newest_data_and_every_total_with_its_source(data, lang,
     text = about_text(data.regions, data.totals, NEWEST, tr, Freshness(dt.date(2026, 12, 1)))
     assert newest in text
     for total in data.totals:
-        assert total.source in text
+        assert source_text(total.source, tr) in text  # the source's own remarks translated
         assert tr.date(total.as_of) in text
     unsure = [t for t in data.totals if t.unsure]
     assert unsure and text.count("⚠️ " + tr.gettext("Sources differ on these figures.")) == len(
@@ -306,6 +306,9 @@ def test_no_english_note_reaches_az_or_ru_readers(data, lang):
     assert english_shown == []
     for english in ("Returned so far", "These figures are", "Newest data", "running total"):
         assert english not in everything
+    # the remarks the dataset's citations make in English (a source's own title may stay)
+    for remark in ("citing", "date approximate", "repeated in", "State Committee", "Minister"):
+        assert remark not in everything, remark
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from bot.domain.freshness import Freshness, Staleness
 from bot.domain.returns import Returned, returned
 from bot.i18n import Translator
-from bot.views.common import district_name, escape, families_people, localized
+from bot.views.common import district_name, escape, families_people, localized, source_text
 from db.models import District, Region, Total
 
 
@@ -78,7 +78,9 @@ def total_entry(total: Total, tr: Translator) -> str:
     lines = [line]
     if note := localized(total.note, tr):
         lines.append(f"   <i>{escape(note)}</i>")
-    lines.append("   <i>" + _("Source: {source}").format(source=escape(total.source)) + "</i>")
+    lines.append(
+        "   <i>" + _("Source: {source}").format(source=source_text(total.source, tr)) + "</i>"
+    )
     return "\n".join(lines)
 
 

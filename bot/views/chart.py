@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.domain import progress
 from bot.i18n import Translator
-from bot.views.common import district_name, kind_label
+from bot.views.common import district_name, kind_label, plain_source
 
 WIDTH = 7.2  # inches; at DPI, 1080 px: a phone shows it full width, Telegram keeps it sharp
 DPI = 150
@@ -138,7 +138,9 @@ def settlement_chart(
         report = settlement.current_report
         lines = []
         if report is not None and not homes.empty:
-            lines.append(tr.gettext("Homes: {source}").format(source=_short(report.source)))
+            lines.append(
+                tr.gettext("Homes: {source}").format(source=_short(plain_source(report.source, tr)))
+            )
         counted = len([c for c in settlement.caravans if c.date is None or c.date < today])
         if counted:
             lines.append(

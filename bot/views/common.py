@@ -73,6 +73,9 @@ _ADMIN_ENTERED = re.compile(r"admin(?:istrator)?(?: \d+)?, via chat, (\d{4}-\d{2
 _SOURCE_REMARKS = {
     re.compile(r"\bdate approximate\b"): _("date approximate"),
     re.compile(r"\bciting ([^();,]+)"): _("citing {name}"),
+    re.compile(r"\brepeated in\b"): _("repeated in"),
+    re.compile(r"\bState Committee\b"): _("State Committee"),
+    re.compile(r"\bPrime Minister Asadov\b"): _("Prime Minister Asadov"),
 }
 
 

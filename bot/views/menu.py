@@ -6,7 +6,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.views import callbacks as cb
-from bot.views.common import Keyboard, button, escape, families_people
+from bot.views.common import Keyboard, button, families_people, source_text
 from db.models import Total
 
 LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English", "ru": "Русский"}
@@ -60,4 +60,6 @@ def total_line(total: Total | None, tr: Translator) -> str:
         ).format(n=tr.number(total.settlements))
     if total.unsure:
         text += "\n⚠️ " + _("Sources differ on these figures.")
-    return f"{text}\n<i>" + _("Source: {source}").format(source=escape(total.source)) + "</i>"
+    return (
+        f"{text}\n<i>" + _("Source: {source}").format(source=source_text(total.source, tr)) + "</i>"
+    )
