@@ -38,6 +38,7 @@ FEATURES = (
     settlements,
     schedule,
     broadcast,  # its replies to a version prompt come before the conversation's texts
+    admin,  # and so do the replies to its question for a source
     conversation,
     caravans,
     subscriptions,
@@ -50,7 +51,6 @@ FEATURES = (
     contacts,
     faq,
     identity,
-    admin,
     dataset_import,
     errors,
     fallback,

@@ -58,7 +58,7 @@ async def as_language(chat, language: str) -> None:
         "/sethousing Sos planned=230 ready=31",
     ],
 )
-async def test_an_edit_without_a_source_is_refused_with_the_command_to_complete(
+async def test_an_edit_without_a_source_asks_for_it_with_the_command_to_complete(
     admin_bot: RunningBot, command: str
 ):
     bot = admin_bot
@@ -68,6 +68,7 @@ async def test_an_edit_without_a_source_is_refused_with_the_command_to_complete(
     assert "Where do these figures come from?" in reply["text"]
     assert f"{command} source=" in reply["text"]  # the admin's own command, to complete
     assert not buttons(reply)
+    assert bot.api.calls_to("sendMessage")[-1].params["reply_markup"]["force_reply"] is True
     await as_language(admin, "az")
     assert "Bu rəqəmlər haradandır?" in (await admin.say(command))["text"]
     await as_language(admin, "ru")
@@ -353,3 +354,37 @@ async def test_a_retired_deadline_is_not_an_alert_line_on_import_either(admin_bo
         assert only_retired is None
         await session.rollback()
     assert await count(bot, Notice, Notice.kind == outbox.HOUSING) == 0
+
+
+async def answer_prompt(chat, prompt: dict, text: str) -> dict:
+    """`text` as a reply to the bot's message `prompt`; the bot's answer."""
+    mark = len(chat.api.calls)
+    chat.api.send_text(
+        text, user_id=chat.user_id, language_code=chat.language, reply_to=prompt["message_id"]
+    )
+    return await chat._answer(mark)
+
+
+@pytest.mark.parametrize("lang", ["en", "az", "ru"])
+async def test_a_reply_to_the_question_for_a_source_completes_the_command(
+    admin_bot: RunningBot, lang: str
+):
+    """The command of the contract without a source still works: the bot asks where the
+    figures come from, and the admin's reply is the source (then the usual preview and ✅)."""
+    bot = admin_bot
+    admin = bot.chat(ADMIN, lang)
+    prompt = await admin.say("/addcaravan 20.12.2026 Sos 12 50")
+    preview = await answer_prompt(admin, prompt, "Xocavənd rayon icra hakimiyyəti")
+    assert "Xocavənd rayon icra hakimiyyəti" in preview["text"], preview["text"]
+    done = await admin.press(preview, "✅")
+    assert "#" in done["text"] or "№" in done["text"]
+    async with database(bot) as session:
+        caravan = await session.scalar(select(Caravan).order_by(Caravan.id.desc()).limit(1))
+    assert caravan.source == "Xocavənd rayon icra hakimiyyəti" and caravan.families == 12
+
+    # a reply from someone who is not an admin: refused, nothing recorded
+    stranger = bot.chat(5005, lang)
+    before = await count(bot, Caravan)
+    refused = await answer_prompt(stranger, await stranger.say("Sos"), "some office")
+    assert await count(bot, Caravan) == before
+    assert refused  # the bot answered (the stranger's reply is not to a source question)

@@ -166,6 +166,31 @@ def pick_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+SOURCE_PROMPT = "📰"  # the first character of the bot's question for a source
+
+
+def source_prompt(typed: str, tr: Translator) -> str:
+    """The question for the source of a command given without one: answered by replying to
+    it (the reply is the source), or by sending the command again with `source=` at its
+    end. The command is its last line, as typed, so that a reply completes it."""
+    _ = tr.gettext
+    return (
+        SOURCE_PROMPT
+        + " "
+        + escape(
+            _(
+                "Where do these figures come from? Reply to this message with the source (a "
+                "link or the office that published them), or send the command again with "
+                "source=<link or office name> at its end. The public card shows it as "
+                "“reported by …”; the audit log keeps who entered it."
+            )
+        )
+        + "\n<code>"
+        + escape(f"{typed} source=")
+        + "</code>"
+    )
+
+
 def source_needed(typed: str, tr: Translator) -> str:
     """Why a command that changes public figures needs `source=`, with the admin's own
     command (`typed`, when known) to complete."""

@@ -4,8 +4,8 @@ what changes data shows a preview and acts only on ✅ (why and how: docs/handle
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram import Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.views import admin as admin_cards
@@ -48,7 +48,7 @@ async def add_caravan(update: Update, context: BotContext) -> None:
         await usage(update, context, "addcaravan", error)
         return
     if source is None:
-        await missing_source(update, context, "addcaravan")
+        await missing_source(update, context)
         return
     data = {"date": date.isoformat(), "families": families, "people": people, "source": source}
     await with_settlement(update, context, place, Pending("addcaravan", data))
@@ -65,7 +65,7 @@ async def set_housing(update: Update, context: BotContext) -> None:
         await usage(update, context, "sethousing", error)
         return
     if source is None:
-        await missing_source(update, context, "sethousing")
+        await missing_source(update, context)
         return
     data = {
         "planned": planned,
@@ -74,6 +74,34 @@ async def set_housing(update: Update, context: BotContext) -> None:
         "source": source,
     }
     await with_settlement(update, context, place, Pending("sethousing", data))
+
+
+class SourceReply(filters.MessageFilter):
+    """A text replying to the bot's question for a source (it starts with 📰)."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        author = replied.from_user if replied else None
+        text = replied.text or "" if replied else ""
+        return bool(author and author.is_bot and text.startswith(admin_cards.SOURCE_PROMPT))
+
+
+async def source_reply(update: Update, context: BotContext) -> None:
+    """A reply to the question for a source: the command it completes is the question's
+    last line (the bot's own message, read back: nothing is stored), run with the reply as
+    its source, from the start (checks and preview as if typed whole)."""
+    if not await require_admin(update, context):
+        return
+    message = update.effective_message
+    words = (message.reply_to_message.text or "").strip().splitlines()[-1].split()
+    commands = {"/addcaravan": add_caravan, "/sethousing": set_housing}
+    command = commands.get(words[0].split("@")[0]) if words else None
+    source = " ".join((message.text or "").split())
+    if command is None or words[-1] != "source=" or not source:
+        await reply(update, context._("Send the command again with source=… at its end."))
+        return
+    context.args = [*words[1:-1], *f"source={source}".split()]
+    await command(update, context)
 
 
 async def edit_caravan(update: Update, context: BotContext) -> None:
@@ -205,6 +233,9 @@ HANDLERS: list[BaseHandler] = [
     CommandHandler("editcaravan", edit_caravan),
     CommandHandler("cancelcaravan", cancel_caravan),
     CommandHandler("audit", show_audit),
+    MessageHandler(
+        filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & SourceReply(), source_reply
+    ),
     CallbackQueryHandler(confirm, pattern=cb.pattern(cb.ADMIN_CONFIRM)),
     CallbackQueryHandler(abort, pattern=cb.pattern(cb.ADMIN_ABORT)),
     CallbackQueryHandler(pick_place, pattern=cb.pattern(cb.ADMIN_PICK)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import ForceReply, Update
 from telegram.constants import ParseMode
 
 from bot.context import BotContext
@@ -34,16 +34,15 @@ async def usage(update: Update, context: BotContext, command: str, error: ArgErr
     await reply(update, text)
 
 
-async def missing_source(update: Update, context: BotContext, command: str) -> None:
-    """A public figure needs a source: say so, and give the admin's own command back with
-    `source=` at its end to complete (nothing typed is lost)."""
+async def missing_source(update: Update, context: BotContext) -> None:
+    """A public figure needs a source: ask for it, with the admin's own command to complete;
+    a reply to the question is the source (`handlers.admin.sourcing`)."""
     typed = " ".join((update.effective_message.text or "").split())
-    text = (
-        admin_cards.source_needed(typed, context.tr)
-        + "\n\n"
-        + admin_cards.usage(command, context.tr)
+    await update.effective_message.reply_text(
+        admin_cards.source_prompt(typed, context.tr),
+        parse_mode=ParseMode.HTML,
+        reply_markup=ForceReply(input_field_placeholder=context._("a link or an office")),
     )
-    await reply(update, text)
 
 
 async def expired(update: Update, context: BotContext) -> None:
