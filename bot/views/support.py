@@ -70,10 +70,13 @@ def write_prompt(ticket: Ticket, tr: Translator) -> str:
             "What looks out of date on the card of {place}? Write a short note; a photo or a "
             "document helps too. The admins will get the card's figures with it."
         ).format(place=place)
-    return "✉️ " + _(
-        "Write your question for a person ({place}) in one message: text, a photo, a "
-        "document, a voice message or a location."
-    ).format(place=place)
+    text = _(
+        "Write your question for a person in one message: text, a photo, a document, a "
+        "voice message or a location."
+    )
+    if ticket.settlement is not None or ticket.district is not None:
+        text += " " + _("About: {place}.").format(place=place)
+    return "✉️ " + text
 
 
 def private_only(tr: Translator) -> str:
