@@ -21,6 +21,15 @@ def _moment(moment: dt.datetime, tr: Translator) -> str:
     return f"{hour}, {tr.date(local.date())}"
 
 
+def _at_moment(template: str, send_at: dt.datetime, tr: Translator) -> str:
+    """`template` with its {moment}; a moment that ends a sentence with its own full stop
+    (ru "2 декабря 2026 г.") takes the sentence's."""
+    moment = _moment(send_at, tr)
+    if moment.endswith("."):
+        template = template.replace("{moment}.", "{moment}")
+    return template.format(moment=moment)
+
+
 def held(send_at: dt.datetime | None, now: dt.datetime) -> bool:
     """Whether a message due at `send_at` (aware, or naive UTC) waits at `now`."""
     if send_at is None:
@@ -35,7 +44,7 @@ def goes_out(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> s
         return None
     assert send_at is not None
     text = tr.gettext("🌙 Quiet hours (22:00–09:00 Baku time): it will go out at {moment}.")
-    return text.format(moment=_moment(send_at, tr))
+    return _at_moment(text, send_at, tr)
 
 
 def subscribers_told(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> str | None:
@@ -47,7 +56,7 @@ def subscribers_told(send_at: dt.datetime | None, now: dt.datetime, tr: Translat
     text = tr.gettext(
         "🌙 Quiet hours (22:00–09:00 Baku time): subscribers will be told at {moment}."
     )
-    return text.format(moment=_moment(send_at, tr))
+    return _at_moment(text, send_at, tr)
 
 
 def urgent_keyboard(
