@@ -24,6 +24,7 @@ from tests.test_broadcast import (
     texts_to,
     wait_until,
 )
+from tests.test_import_export import press_data
 
 AZ, EN, RU = range(31_001, 31_004), range(31_101, 31_103), range(31_201, 31_202)
 
@@ -318,10 +319,20 @@ async def test_housing_set_at_night_says_when_subscribers_are_told(database_url)
         preview = await ru.say("/sethousing Sos planned=259 ready=15 source=azertag.az")
         done = await ru.press(preview, "✅")
         assert "подписчики узнают в 09:00, 27 ноября 2026 г." in done["text"]
+        urgent = button(done, "🚨")["callback_data"]
+        forged = await press_data(api, done, urgent, AZ[0], "az")  # a follower, not an admin
+        assert forged == "Bunu yalnız adminlər edə bilər."
+        async with database(database_url) as session:
+            held = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+            assert await session.scalar(held) == 12  # both alerts still wait
         after = await ru.press(done, "🚨")
         assert not buttons(after)
         alert = api.calls_to("answerCallbackQuery")[-1].params
         assert alert["text"] == "🚨 6 сообщений уходят сейчас."
+        again = await press_data(api, done, urgent, RU_ADMIN, "ru")  # replayed: already sent
+        assert again == "Больше ничего не ждёт отправки."
+        other = await press_data(api, done, "nu:h999999", RU_ADMIN, "ru")  # no such alert
+        assert other == "Больше ничего не ждёт отправки."
 
         async def told() -> bool:
             return all(texts_to(api, chat, "15") for chat in (*AZ, *EN, *RU))
