@@ -134,3 +134,22 @@ def test_urgent_sends_and_numbered_targets_are_said_in_words():
     assert action_label("caravan.urgent", tr["ru"]) == "отправил новость о караване в тихие часы"
     assert target_text("caravan #12", empty, {}, tr["ru"]) == "караван #12"
     assert target_text("faq #3", empty, {}, tr["az"]) == "FAQ yazısı #3"
+
+
+def test_a_russian_date_ending_a_sentence_keeps_one_full_stop():
+    import datetime as dt
+
+    from bot.domain.freshness import Freshness
+    from bot.i18n import load_translators
+    from bot.views.about import newest_line
+    from bot.views.timing import subscribers_told
+
+    tr = load_translators()
+    fresh = Freshness(dt.date(2026, 3, 20))
+    assert newest_line(dt.date(2026, 3, 14), tr["ru"], fresh) == (
+        "Самые свежие данные: 14 марта 2026 г."
+    )
+    assert newest_line(dt.date(2026, 3, 14), tr["en"], fresh) == "Newest data: March 14, 2026."
+    night, morning = dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC), dt.datetime(2026, 12, 2, 5)
+    assert subscribers_told(morning, night, tr["ru"]).endswith("в 09:00, 2 декабря 2026 г.")
+    assert subscribers_told(morning, night, tr["az"]).endswith("xəbər veriləcək.")

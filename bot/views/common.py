@@ -182,3 +182,12 @@ def datetime_text(moment: dt.datetime, tr: Translator) -> str:
 
 
 # remarks the dataset's sources make in English, said in the reader's language
+
+
+def sentence(template: str, **values: str) -> str:
+    """`template` filled in, a value that ends with its own full stop (a Russian date,
+    "2 декабря 2026 г.") taking the sentence's rather than doubling it."""
+    for key, value in values.items():
+        if value.endswith("."):
+            template = template.replace(f"{{{key}}}.", f"{{{key}}}")
+    return template.format(**values)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.domain.clock import BAKU
 from bot.i18n import NARROW_NBSP, Translator
 from bot.views import callbacks as cb
-from bot.views.common import button
+from bot.views.common import button, sentence
 
 
 def _moment(moment: dt.datetime, tr: Translator) -> str:
@@ -19,15 +19,6 @@ def _moment(moment: dt.datetime, tr: Translator) -> str:
     local = (moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment).astimezone(BAKU)
     hour = format_skeleton("Hm", local, locale=tr.lang).replace(NARROW_NBSP, " ")
     return f"{hour}, {tr.date(local.date())}"
-
-
-def _at_moment(template: str, send_at: dt.datetime, tr: Translator) -> str:
-    """`template` with its {moment}; a moment that ends a sentence with its own full stop
-    (ru "2 декабря 2026 г.") takes the sentence's."""
-    moment = _moment(send_at, tr)
-    if moment.endswith("."):
-        template = template.replace("{moment}.", "{moment}")
-    return template.format(moment=moment)
 
 
 def held(send_at: dt.datetime | None, now: dt.datetime) -> bool:
@@ -44,7 +35,7 @@ def goes_out(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> s
         return None
     assert send_at is not None
     text = tr.gettext("🌙 Quiet hours (22:00–09:00 Baku time): it will go out at {moment}.")
-    return _at_moment(text, send_at, tr)
+    return sentence(text, moment=_moment(send_at, tr))
 
 
 def subscribers_told(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> str | None:
@@ -56,7 +47,7 @@ def subscribers_told(send_at: dt.datetime | None, now: dt.datetime, tr: Translat
     text = tr.gettext(
         "🌙 Quiet hours (22:00–09:00 Baku time): subscribers will be told at {moment}."
     )
-    return _at_moment(text, send_at, tr)
+    return sentence(text, moment=_moment(send_at, tr))
 
 
 def urgent_keyboard(
