@@ -250,6 +250,9 @@ def yaml_error(
 
 
 def parse_dataset(data: Any, name: str = "dataset") -> Dataset:
+    """Validate a dataset's plain data (None: a YAML file with nothing in it)."""
+    if data is None:
+        raise DatasetError.of(name, "empty_file", "the file is empty")
     try:
         return Dataset.model_validate(data)
     except ValidationError as error:

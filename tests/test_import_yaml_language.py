@@ -144,3 +144,8 @@ def test_the_cli_keeps_the_english_path_and_the_yaml_librarys_words(tmp_path):
             read_dataset(path)
         assert english in str(raised.value)
         assert code in [problem.code for problem in raised.value.problems]
+
+
+async def test_an_empty_yaml_file_is_said_to_be_empty(bot):
+    reply = await send_file(bot.chat(ADMIN, "az"), "dataset.yaml", b"# nothing yet\n")
+    assert "Fayl boşdur." in reply["text"], reply["text"]
