@@ -54,6 +54,10 @@ MISTAKES = edited(
     (SECOND_CARAVAN, "      - date: 2025-09-31\n        families: 10\n"),
     (SOS_NAME, "name: {az: Sos, en: Sos}"),
     (SOS_REPORT_SOURCE, ""),
+    (
+        "        ready: 10\n        uninhabitable: 70\n",
+        "        ready: -5\n        uninhabitable: 70\n",
+    ),
 )
 VALIDATION = {
     "az": [
@@ -61,18 +65,23 @@ VALIDATION = {
         "yaşayış məntəqəsi sos, karvan 2, tarix: “2025-09-31” tarix deyil",
         "yaşayış məntəqəsi sos, rusca ad: dəyər mütləqdir.",
         "yaşayış məntəqəsi sos, mənzil hesabatı 1, mənbə: dəyər mütləqdir.",
+        "yaşayış məntəqəsi sos, mənzil hesabatı 1, hazır evlər: “-5” çox kiçikdir: ən azı 0 ola"
+        " bilər.",
     ],
     "en": [
         "settlement sos, caravan 1, number of families: “ten” is not a whole number.",
         "settlement sos, caravan 2, date: “2025-09-31” is not a date",
         "settlement sos, name in Russian: a value is required.",
         "settlement sos, housing report 1, source: a value is required.",
+        "settlement sos, housing report 1, ready homes: “-5” is too small: the least allowed is 0.",
     ],
     "ru": [
         "населённый пункт sos, караван 1, число семей: «ten» — не целое число.",
         "населённый пункт sos, караван 2, дата: «2025-09-31» — не дата",
         "населённый пункт sos, название на русском: значение обязательно.",
         "населённый пункт sos, отчёт о жилье 1, источник: значение обязательно.",
+        "населённый пункт sos, отчёт о жилье 1, готовых домов: «-5» — слишком маленькое значение:"
+        " допустимо не меньше 0.",
     ],
 }
 

@@ -146,6 +146,13 @@ PROBLEMS = {
     "too_many": _("at most {max_length} expected here."),
     "invalid": _("the value is not valid ({detail})."),
 }
+# a value out of bounds, with the bound the model gives (pydantic's ge, gt, le, lt)
+BOUNDED = {
+    ("too_small", "ge"): _("“{value}” is too small: the least allowed is {ge}."),
+    ("too_small", "gt"): _("“{value}” is too small: it must be more than {gt}."),
+    ("too_large", "le"): _("“{value}” is too large: the most allowed is {le}."),
+    ("too_large", "lt"): _("“{value}” is too large: it must be less than {lt}."),
+}
 PLACE_CODES = {"unknown_settlement": "settlement", "unknown_district": "district"}
 
 Suggestions = Mapping[str, Sequence[str]]  # an unknown slug → the nearest known, as shown
@@ -211,7 +218,8 @@ def _value(value: Any, tr: Translator) -> str:
 def problem_text(problem: Problem, tr: Translator, suggestions: Suggestions) -> str:
     """`Sheet caravans, row 109, column settlement: there is no settlement “soss”. Did you
     mean: sos (Sos)?` — plain text, not escaped."""
-    template = PROBLEMS.get(problem.code)
+    bounds = [BOUNDED[problem.code, k] for k in problem.values if (problem.code, k) in BOUNDED]
+    template = bounds[0] if bounds else PROBLEMS.get(problem.code)
     if template is None:  # a code this view does not know yet: the English line
         return problem.text
     numbers = ("first", "line", "position")  # said as they are, not as quantities
