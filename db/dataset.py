@@ -28,13 +28,34 @@ from db.models import (
     Settlement,
     Total,
 )
-from db.problems import DatasetError, Problem, pydantic_code
+from db.problems import DatasetError, Problem, Step, pydantic_code
 from db.times import Timing
 
 BUNDLED = Path(__file__).resolve().parent.parent / "bot" / "data" / "dataset.yaml"
 # safe_load's loader (plain data only), in libyaml when PyYAML has it: an eighth of the time
 # to read the bundled dataset, which a first start does before it answers
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """safe_load's loader, where a date that does not exist (`2025-09-31`) stays the text it
+    is, for validation to say so, instead of the YAML library failing on it."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def load_yaml(text: str) -> Any:
+    """The plain data of a YAML text (raises yaml.YAMLError)."""
+    return yaml.load(text, Loader=YamlLoader)  # a safe loader: plain data only
+
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -186,24 +207,52 @@ class Dataset(_Model):
 def _describe(error: ValidationError, data: Any, name: str) -> tuple[str, list[Problem]]:
     lines, problems = [], []
     for problem in error.errors()[:10]:
-        where, node = [], data
+        where: list[str] = []
+        steps: list[Step] = []
+        node = data
         for part in problem["loc"]:
-            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            if isinstance(part, int) and isinstance(node, list) and part < len(node) and steps:
                 node = node[part]
                 label = node.get("slug") if isinstance(node, dict) else None
+                label = str(label) if label else None
                 where[-1] = f"{where[-1]}[{part + 1}{f' {label!r}' if label else ''}]"
+                steps[-1] = Step(steps[-1].field, part + 1, label)
             else:
                 node = node.get(part) if isinstance(node, dict) else None
                 where.append(str(part))
+                steps.append(Step(str(part)))
         line = f"{'.'.join(where) or 'file'}: {problem['msg']}"
         lines.append(line)
         code, values = pydantic_code(problem)
         path = ".".join(where) or None
-        problems.append(Problem(code, f"{name}: {line}", name, values, path=path))
+        problems.append(
+            Problem(code, f"{name}: {line}", name, values, path=path, steps=tuple(steps))
+        )
     return "; ".join(lines), problems
 
 
+def yaml_error(
+    name: str, error: UnicodeDecodeError | yaml.YAMLError, source: str = ""
+) -> DatasetError:
+    """A YAML file (`source`) that cannot be read: not UTF-8, or not well-formed at a line
+    and column (`yaml_tab` when a tab stands there); the YAML library's English stays for
+    the CLI."""
+    text = str(error)
+    if isinstance(error, UnicodeDecodeError):
+        return DatasetError.of(name, "not_utf8_text", text)
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return DatasetError.of(name, "unreadable", text, detail=text)
+    lines = source.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    code = "yaml_tab" if line[mark.column : mark.column + 1] == "\t" else "yaml_syntax"
+    return DatasetError.of(name, code, text, line=mark.line + 1, position=mark.column + 1)
+
+
 def parse_dataset(data: Any, name: str = "dataset") -> Dataset:
+    """Validate a dataset's plain data (None: a YAML file with nothing in it)."""
+    if data is None:
+        raise DatasetError.of(name, "empty_file", "the file is empty")
     try:
         return Dataset.model_validate(data)
     except ValidationError as error:
@@ -215,9 +264,14 @@ def parse_dataset(data: Any, name: str = "dataset") -> Dataset:
 def read_dataset(path: Path) -> Dataset:
     """Read and validate a YAML dataset file."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        source = path.read_text(encoding="utf-8")
+        data = load_yaml(source)
+    except OSError as error:
         raise DatasetError.of(str(path), "unreadable", str(error), detail=str(error)) from None
+    except UnicodeDecodeError as error:
+        raise yaml_error(str(path), error) from None
+    except yaml.YAMLError as error:
+        raise yaml_error(str(path), error, source) from None
     return parse_dataset(data, str(path))
 
 

@@ -261,11 +261,11 @@ async def set_housing(
     source: str,
     now: dt.datetime,
     timing: Timing,
-) -> tuple[dict[str, int | None], dict[str, int | None]]:
+) -> tuple[dict[str, int | None], dict[str, int | None], Notice | None]:
     """Record the figures as a report dated `as_of` with exactly `deadlines` (those the
     admin's preview showed, passed ones kept as history; today's report is replaced, older
     ones stay as history) and `source` (as the admin gave it), and alert subscribers of what
-    changed. Returns (before, after)."""
+    changed. Returns (before, after, the alert or None when subscribers hear of nothing)."""
     before = admin_figures(settlement)
     report = next((h for h in settlement.housing if h.as_of == as_of), None)
     if report is None:
@@ -288,5 +288,7 @@ async def set_housing(
     report.set_deadlines(deadlines)
     await session.flush()
     after = admin_figures(settlement)
-    await outbox.record_housing_change(session, settlement, before, after, now, timing=timing)
-    return before, after
+    notice = await outbox.record_housing_change(
+        session, settlement, before, after, now, timing=timing
+    )
+    return before, after, notice

@@ -263,34 +263,52 @@ async def record_housing_change(
 # ------------------------------------------------------------------ held by the quiet hours
 
 
-def _held(caravan_id: int, now: dt.datetime) -> Any:
-    """Pending deliveries of the caravan's notices that are not due yet at `now`."""
-    notices = select(Notice.id).where(Notice.caravan_id == caravan_id)
+def caravan_notices(caravan_id: int) -> Select:
+    """The ids of every notice told of the caravan (announcement, reminders, changes)."""
+    return select(Notice.id).where(Notice.caravan_id == caravan_id)
+
+
+NoticeIds = Iterable[int] | Select
+
+
+def _held(notice_ids: NoticeIds, now: dt.datetime) -> Any:
+    """Pending deliveries of the notices that are not due yet at `now`."""
+    ids = notice_ids if isinstance(notice_ids, Select) else sorted(notice_ids)
     return (
-        Delivery.notice_id.in_(notices)
+        Delivery.notice_id.in_(ids)
         & (Delivery.status == PENDING)
         & (Delivery.not_before > utc(now))
     )
 
 
 async def held_until(
-    session: AsyncSession, caravan_id: int, now: dt.datetime
+    session: AsyncSession, notice_ids: NoticeIds, now: dt.datetime
 ) -> dt.datetime | None:
-    """When the first held delivery of the caravan's notices goes out (naive UTC), or None
-    when none waits."""
-    return await session.scalar(select(func.min(Delivery.not_before)).where(_held(caravan_id, now)))
+    """When the first held delivery of the notices (ids, or a select of them such as
+    `caravan_notices`) goes out (naive UTC), or None when none waits."""
+    return await session.scalar(select(func.min(Delivery.not_before)).where(_held(notice_ids, now)))
 
 
-async def send_now(session: AsyncSession, caravan_id: int, now: dt.datetime) -> int:
-    """Make the caravan's held deliveries due at `now` (an admin marked them urgent); how
+async def send_now(session: AsyncSession, notice_ids: NoticeIds, now: dt.datetime) -> int:
+    """Make the notices' held deliveries due at `now` (an admin marked them urgent); how
     many. Does not commit."""
     result = await session.execute(
         update(Delivery)
-        .where(_held(caravan_id, now))
+        .where(_held(notice_ids, now))
         .values(not_before=utc(now))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+async def housing_place(session: AsyncSession, notice_id: int) -> str | None:
+    """The slug of the settlement a housing alert is about; None for any other notice."""
+    query = (
+        select(Settlement.slug)
+        .join(Notice, Notice.settlement_id == Settlement.id)
+        .where(Notice.id == notice_id, Notice.kind == HOUSING)
+    )
+    return await session.scalar(query)
 
 
 # ------------------------------------------------------------------ the delivery loop's side

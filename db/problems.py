@@ -12,11 +12,23 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of the way to a value in a YAML file: a field, and for a list the item's
+    number (from 1) and its slug when it has one: `settlements[1 'sos']` is
+    `Step("settlements", 1, "sos")`."""
+
+    field: str
+    item: int | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class Problem:
     """One reason a file cannot be imported, as data: `code` names the problem (the bot
     words it in the reader's language, docs/data-layer.md lists the codes), `values` fill it
     in; where it is: the file, the table (an XLSX sheet), the row and the column, or the path
-    in a YAML file. `text` is the English line the CLI prints."""
+    in a YAML file (`path` in English, `steps` as data). `text` is the English line the CLI
+    prints."""
 
     code: str
     text: str
@@ -26,6 +38,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     path: str | None = None
+    steps: tuple[Step, ...] = ()
 
 
 class DatasetError(ValueError):
@@ -62,10 +75,17 @@ PYDANTIC_CODES = {
     "string_pattern_mismatch": "not_slug",
     "literal_error": "not_one_of",
     "extra_forbidden": "not_a_field",
+    "too_short": "too_few",
+    "too_long": "too_many",
+    "string_type": "not_text",
     "int_parsing": "not_int",
+    "int_type": "not_int",
     "int_from_float": "not_int",
     "float_parsing": "not_number",
+    "float_type": "not_number",
+    "finite_number": "not_number",
     "date_parsing": "not_date",
+    "date_type": "not_date",
     "date_from_datetime_parsing": "not_date",
     "date_from_datetime_inexact": "not_date",
     "bool_parsing": "not_bool",
@@ -73,7 +93,10 @@ PYDANTIC_CODES = {
     "list_type": "not_list",
     "dict_type": "not_table",
     "model_type": "not_table",
+    "model_attributes_type": "not_table",
 }
+# codes of a value of the wrong type: an empty value (None) is a missing one
+WRONG_TYPE = {"not_text", "not_int", "not_number", "not_date", "not_bool"}
 # our validators' messages → codes
 VALUE_CODES = {
     "two deadlines share a date": "deadlines_share_date",
@@ -100,6 +123,8 @@ def pydantic_code(problem: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     code = PYDANTIC_CODES.get(str(problem.get("type")))
     if code is None:
         return "invalid", {"detail": message, **shown}
+    if code in WRONG_TYPE and value is None:
+        return "required", {}
     limits = {
         k: context[k] for k in ("ge", "gt", "le", "lt", "min_length", "max_length") if k in context
     }

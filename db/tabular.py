@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from db.dataset import Dataset, DatasetError, parse_dataset
+from db.dataset import Dataset, DatasetError, load_yaml, parse_dataset, yaml_error
 from db.sheet_reader import rows_to_dataset
 from db.sheets import CSV_COLUMNS, TABLES, Month, Row, dataset_tables
 
@@ -315,9 +315,13 @@ def parse_bytes(data: bytes, name: str) -> Dataset:
     kind = file_format(name)
     if kind == "yaml":
         try:
-            loaded = yaml.safe_load(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, yaml.YAMLError) as error:
-            raise DatasetError.of(name, "unreadable", str(error), detail=str(error)) from None
+            source = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise yaml_error(name, error) from None
+        try:
+            loaded = load_yaml(source)
+        except yaml.YAMLError as error:
+            raise yaml_error(name, error, source) from None
         return parse_dataset(loaded, name)
     rows = _csv_rows(data, name) if kind == "csv" else _xlsx_rows(data, name)
     return rows_to_dataset(list(rows), name, sheets=kind == "xlsx")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.chat.api import FakeBotAPI
 from bot.domain.versions import VersionError, default_fallback, missing, split_versions
+from bot.views import callbacks as cb
 from db.models import AuditEntry, Caravan, Delivery
 from tests.conftest import Clock, button, buttons
 from tests.test_broadcast import (
@@ -23,6 +24,7 @@ from tests.test_broadcast import (
     texts_to,
     wait_until,
 )
+from tests.test_import_export import press_data
 
 AZ, EN, RU = range(31_001, 31_004), range(31_101, 31_103), range(31_201, 31_202)
 
@@ -65,6 +67,12 @@ def test_versions_are_split_by_language_parts():
     assert default_fallback({"az", "ru"}, {"az": 1, "ru": 5}) == "ru"
     assert default_fallback({"az", "en"}, {"az": 9, "en": 1}) == "en"
     assert missing({"az"}, {"az": 3, "en": 0, "ru": 2}) == {"ru": 2}
+
+
+def test_urgent_buttons_carry_a_caravan_or_a_housing_alert():
+    assert cb.parse("nu:12") == ("nu", "12") and cb.parse("nu:h7") == ("nu", "h7")
+    for bad in ("nu:h", "nu:hh7", "nu:h07", "nu:c7", "nu:-1", "nu:h7 "):
+        assert cb.parse(bad) is None
 
 
 # ------------------------------------------------------------------ versions
@@ -288,3 +296,72 @@ async def test_a_caravan_corrected_at_night_says_when_its_change_is_told(databas
         done = await ru.press(preview, "✅")
         assert "подписчики узнают в 09:00, 27 ноября 2026 г." in done["text"]
         assert button(done, "🚨")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+async def test_housing_set_at_night_says_when_subscribers_are_told(database_url):
+    """/sethousing confirmed at 00:07: the az and ru confirmations say when the change alert
+    goes out, with 🚨; the ru admin's 🚨 sends theirs now (audited), the az one still waits."""
+    api, clock = FakeBotAPI(), Clock()
+    clock.set(2026, 11, 27, 0, 7)
+    async with admin_bot(api, database_url, clock) as bot:
+        await followers(database_url, api)
+        az = bot.chat(ADMIN, "az")
+        preview = await az.say("/sethousing Sos planned=259 ready=12 source=azertag.az")
+        done = await az.press(preview, "✅")
+        assert "Mənzil göstəriciləri saxlanıldı" in done["text"]
+        assert "abunəçilərə 09:00, 27 noyabr 2026 xəbər veriləcək" in done["text"]
+        assert button(done, "🚨")["text"] == "🚨 Təcili: indi xəbər ver"
+        await api.wait_idle(quiet=0.5)
+        assert texts_to(api, AZ[0], "Mənzil") == []
+
+        ru = bot.chat(RU_ADMIN, "ru")
+        preview = await ru.say("/sethousing Sos planned=259 ready=15 source=azertag.az")
+        done = await ru.press(preview, "✅")
+        assert "подписчики узнают в 09:00, 27 ноября 2026 г." in done["text"]
+        urgent = button(done, "🚨")["callback_data"]
+        forged = await press_data(api, done, urgent, AZ[0], "az")  # a follower, not an admin
+        assert forged == "Bunu yalnız adminlər edə bilər."
+        async with database(database_url) as session:
+            held = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+            assert await session.scalar(held) == 12  # both alerts still wait
+        after = await ru.press(done, "🚨")
+        assert not buttons(after)
+        alert = api.calls_to("answerCallbackQuery")[-1].params
+        assert alert["text"] == "🚨 6 сообщений уходят сейчас."
+        again = await press_data(api, done, urgent, RU_ADMIN, "ru")  # replayed: already sent
+        assert again == "Больше ничего не ждёт отправки."
+        other = await press_data(api, done, "nu:h999999", RU_ADMIN, "ru")  # no such alert
+        assert other == "Больше ничего не ждёт отправки."
+
+        async def told() -> bool:
+            return all(texts_to(api, chat, "15") for chat in (*AZ, *EN, *RU))
+
+        await wait_until(told, 30)
+        assert texts_to(api, AZ[0], "10 → 12") == []  # the first change still waits
+        async with database(database_url) as session:
+            held = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+            assert await session.scalar(held) == 6
+            entries = (await session.scalars(select(AuditEntry))).all()
+        urgent = [e for e in entries if e.action == "housing.urgent"]
+        assert [(e.target, e.after) for e in urgent] == [("housing sos", {"sent_now": 6})]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_housing_set_by_day_says_nothing_of_quiet_hours(database_url):
+    api, clock = FakeBotAPI(), Clock()
+    clock.set(2026, 11, 26, 12, 0)
+    async with admin_bot(api, database_url, clock) as bot:
+        await followers(database_url, api)
+        for user, language, quiet in ((ADMIN, "az", "Sakitlik"), (RU_ADMIN, "ru", "Тихие")):
+            ready = 12 if language == "az" else 14
+            preview = await bot.chat(user, language).say(
+                f"/sethousing Sos planned=259 ready={ready} source=azertag.az"
+            )
+            done = await bot.chat(user, language).press(preview, "✅")
+            assert quiet not in done["text"] and not buttons(done)
+
+        async def told() -> bool:
+            return all(texts_to(api, chat, "14") for chat in (*AZ, *EN, *RU))
+
+        await wait_until(told, 30)

@@ -5,7 +5,8 @@ requests go to an in-process fake Bot API (no sockets) and are printed as they w
 appear: texts, edits, buttons (numbered for `/press N`), locations, files and alerts; a
 photo the bot sends is saved to a temporary folder and its path printed, to open it there.
 `/file PATH [caption]` sends a file from disk as a document, as an admin sends a dataset
-to import.
+to import; a line ending in a backslash goes on on the next line, in the same message (a
+broadcast's `az:` / `en:` / `ru:` parts).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from bot.config import Settings
 
 HELP = (
     "returnbot chat — type a place name or a /command; /press N presses button N; "
-    "/file PATH [caption] sends a file; /quit ends."
+    "/file PATH [caption] sends a file; a line ending in \\ goes on in the same message; "
+    "/quit ends."
 )
 _TAG = re.compile(r"<[^>]+>")
 
@@ -148,6 +150,20 @@ class Terminal:
         print(text, file=self.out, flush=True)
 
 
+async def _message(stdin: TextIO) -> str | None:
+    """The next message typed: one line, or several joined where a line ends in `\\`; None
+    at the end of the input."""
+    lines: list[str] = []
+    while True:
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return "\n".join(lines) if lines else None
+        line = line.strip()
+        if not line.endswith("\\"):
+            return "\n".join([*lines, line]).strip()
+        lines.append(line.removesuffix("\\").rstrip())
+
+
 async def run_chat(
     settings: Settings,
     *,
@@ -166,10 +182,9 @@ async def run_chat(
         if stdin.isatty():
             terminal.write(HELP)
         while True:
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
+            line = await _message(stdin)
+            if line is None:
                 break
-            line = line.strip()
             if line in ("/quit", "/exit"):
                 break
             if not line:

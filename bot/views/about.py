@@ -10,7 +10,14 @@ from collections.abc import Iterable, Sequence
 from bot.domain.freshness import Freshness, Staleness
 from bot.domain.returns import Returned, returned
 from bot.i18n import Translator
-from bot.views.common import district_name, escape, families_people, localized, source_text
+from bot.views.common import (
+    district_name,
+    escape,
+    families_people,
+    localized,
+    sentence,
+    source_text,
+)
 from db.models import District, Region, Total
 
 
@@ -53,7 +60,7 @@ def newest_line(newest: dt.date, tr: Translator, freshness: Freshness) -> str:
     """`Newest data: March 14, 2026`, with how long ago when that is past the threshold."""
     _ = tr.gettext
     if freshness.staleness(newest) is Staleness.FRESH:
-        return _("Newest data: {date}.").format(date=tr.date(newest))
+        return sentence(_("Newest data: {date}."), date=tr.date(newest))
     return _("Newest data: {date}, {age} ago: later news may be missing here.").format(
         date=tr.date(newest), age=tr.age(freshness.age(newest))
     )

@@ -12,8 +12,9 @@ from bot.i18n import Translator, _
 from bot.views.broadcast import status_label
 from bot.views.common import datetime_text, escape, settlement_or_district_name
 from bot.views.dataset import ENTITY_TITLES, column_name
+from bot.views.menu import LANGUAGE_NAMES
 from bot.views.people import Names, person
-from db.models import AuditEntry, District, Settlement
+from db.models import FALLBACK_SKIP, AuditEntry, District, Settlement
 from db.snapshot import PlaceData
 
 MESSAGE_LIMIT = 4000  # Telegram's is 4096 characters; leave room for the closing tags
@@ -25,6 +26,8 @@ ACTIONS = {
     "caravan.edit": _("corrected a caravan"),
     "caravan.cancel": _("cancelled a caravan"),
     "housing.set": _("set housing figures"),
+    "caravan.urgent": _("sent a caravan's news in the quiet hours"),
+    "housing.urgent": _("sent a housing alert in the quiet hours"),
     "contact.set": _("added a contact"),
     "contact.delete": _("removed a contact"),
     "faq.add": _("added an FAQ entry"),
@@ -46,6 +49,10 @@ FIELDS = {
     "total": _("recipients"),
     "text": _("text"),
     "copy": _("copied message"),
+    "texts": _("texts"),
+    "fallback": _("readers of other languages get"),
+    "urgent": _("sent in the quiet hours"),
+    "sent_now": _("messages sent at once"),
     "file": _("file"),
     "sha256": _("SHA-256"),
     "changes": _("changes"),
@@ -53,8 +60,14 @@ FIELDS = {
 }
 CHANGES = {"added": _("added: {n}"), "changed": _("changed: {n}"), "removed": _("removed: {n}")}
 PEOPLE_FIELDS = ("user_id", "added_by")
+NUMBERED = {
+    "caravan": _("caravan #{id}"),
+    "contact": _("contact #{id}"),
+    "faq": _("FAQ entry #{id}"),
+}
 
 _CARAVAN = re.compile(r"caravan #(\d+) \((.+)\)")
+_NUMBERED = re.compile(r"(caravan|contact|faq) #(\d+)")
 _HOUSING = re.compile(r"housing (.+)")
 _BROADCAST = re.compile(r"broadcast:(\d+)")
 _PERSON = re.compile(r"(?:admin|user) (\d+)")
@@ -100,6 +113,8 @@ def target_text(target: str, data: PlaceData, names: Names, tr: Translator) -> s
     _ = tr.gettext
     if match := _CARAVAN.fullmatch(target):
         return _("caravan #{id}, {place}").format(id=match[1], place=_place(match[2], data, tr))
+    if match := _NUMBERED.fullmatch(target):
+        return _(NUMBERED[match[1]]).format(id=match[2])
     if match := _HOUSING.fullmatch(target):
         return _("housing of {place}").format(place=_place(match[1], data, tr))
     if match := _BROADCAST.fullmatch(target):
@@ -157,6 +172,19 @@ def value_text(key: str, value: Any, data: PlaceData, names: Names, tr: Translat
         return source_text(value, names, tr)
     if key == "changes" and isinstance(value, dict):
         return _changes_text(value, tr)
+    if key == "texts" and isinstance(value, dict):
+        return "; ".join(
+            f"{escape(LANGUAGE_NAMES.get(k, k))}: {value_text('text', v, data, names, tr)}"
+            for k, v in value.items()
+        )
+    if key == "fallback" and isinstance(value, str):
+        if value == FALLBACK_SKIP:
+            return escape(tr.gettext("nothing"))
+        return escape(
+            tr.gettext("the version in {language}").format(
+                language=LANGUAGE_NAMES.get(value, value)
+            )
+        )
     if key == "sha256" and isinstance(value, str):
         return f"<code>{escape(value[:12])}…</code>"
     if isinstance(value, bool):

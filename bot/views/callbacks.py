@@ -54,7 +54,10 @@ BROADCAST_FALLBACK = "bf"  # bf:<id>.<az|en|ru|skip>  what readers without a ver
 BROADCAST_URGENT = "bu"  # bu:<id>.<1|0>  send during the quiet hours, or wait for 09:00
 BROADCAST_PICK = "bp"  # bp:<token>.<n>  the n-th place of an ambiguous /broadcast
 BROADCAST_NEXT = "bn"  # bn:<id>  skip the version asked for (the next one, or the preview)
-NOTICE_URGENT = "nu"  # nu:<caravan id>  send a caravan's notices held by the quiet hours now
+# 🚨 send what the quiet hours hold now: nu:<caravan id> (its notices), nu:h<notice id> (a
+# housing alert)
+NOTICE_URGENT = "nu"
+HELD_ALERT = "h"  # the mark of a housing alert's notice id in NOTICE_URGENT
 
 MENU_ITEMS = ("settlements", "caravans", "subscriptions", "language", "help", "ask")
 
@@ -101,7 +104,7 @@ _ARGUMENT = {
     BROADCAST_URGENT: re.compile(r"[1-9][0-9]{0,17}\.[01]"),
     BROADCAST_PICK: re.compile(r"[0-9a-f]{12}\.[0-9]{1,2}"),
     BROADCAST_NEXT: re.compile(r"[1-9][0-9]{0,17}"),
-    NOTICE_URGENT: re.compile(r"[1-9][0-9]{0,17}"),
+    NOTICE_URGENT: re.compile(r"h?[1-9][0-9]{0,17}"),
 }
 
 

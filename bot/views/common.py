@@ -184,4 +184,13 @@ def datetime_text(moment: dt.datetime, tr: Translator) -> str:
     return f"{day}, {format_skeleton('Hm', local, locale=tr.lang)}".replace(NARROW_NBSP, " ")
 
 
+def sentence(template: str, **values: str) -> str:
+    """`template` filled in, a value that ends with its own full stop (a Russian date,
+    "2 декабря 2026 г.") taking the sentence's rather than doubling it."""
+    for key, value in values.items():
+        if value.endswith("."):
+            template = template.replace(f"{{{key}}}.", f"{{{key}}}")
+    return template.format(**values)
+
+
 # remarks the dataset's sources make in English, said in the reader's language

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.search import SearchIndex
 from bot.i18n import Translator, _
 from bot.views.common import escape, kind_label
-from db.problems import Problem
+from db.problems import Problem, Step
 from db.snapshot import PlaceData
 
 if TYPE_CHECKING:  # db.diff reads YAML: imported with the import feature, not at start-up
@@ -66,7 +66,29 @@ COLUMNS = {
     "month_only": _("month only"),
     "due": _("deadlines"),
     "position": _("position in the list"),
+    "regions": _("regions"),
+    "districts": _("districts"),
+    "caravans": _("caravans"),
+    "housing": _("housing reports"),
+    "totals": _("overall totals"),
+    "name": _("name"),
+    "note": _("note"),
+    "coordinates": _("coordinates"),
+    "total_after": _("running total"),
+    "version": _("format version"),
 }
+# a list of a YAML dataset → one of its items, by slug or number (`{item}`)
+ITEMS = {
+    "regions": _("region {item}"),
+    "districts": _("district {item}"),
+    "settlements": _("settlement {item}"),
+    "totals": _("overall total {item}"),
+    "housing": _("housing report {item}"),
+    "caravans": _("caravan {item}"),
+    "due": _("deadline {item}"),
+    "aliases": _("other name {item}"),
+}
+LANGUAGE_FIELDS = ("name", "note")  # `name: {az: …}`: "name in Azerbaijani"
 
 # problem code (`db.problems`) → what it says; the values are the problem's
 PROBLEMS = {
@@ -111,7 +133,25 @@ PROBLEMS = {
     "missing_sheets": _("missing sheets: {sheets}."),
     "unknown_type": _("unknown file type: use .yaml, .yml, .csv or .xlsx."),
     "unreadable": _("the file cannot be read ({detail})."),
+    "not_utf8_text": _("the file is not UTF-8 text: save it in the UTF-8 encoding."),
+    "yaml_syntax": _(
+        "the YAML is not well-formed at line {line}, column {position}: check the"
+        " indentation, the colons and the quotes there."
+    ),
+    "yaml_tab": _(
+        "a tab at line {line}, column {position}: YAML is indented with spaces, not tabs."
+    ),
+    "not_text": _("“{value}” is not text."),
+    "too_few": _("at least {min_length} expected here."),
+    "too_many": _("at most {max_length} expected here."),
     "invalid": _("the value is not valid ({detail})."),
+}
+# a value out of bounds, with the bound the model gives (pydantic's ge, gt, le, lt)
+BOUNDED = {
+    ("too_small", "ge"): _("“{value}” is too small: the least allowed is {ge}."),
+    ("too_small", "gt"): _("“{value}” is too small: it must be more than {gt}."),
+    ("too_large", "le"): _("“{value}” is too large: the most allowed is {le}."),
+    ("too_large", "lt"): _("“{value}” is too large: it must be less than {lt}."),
 }
 PLACE_CODES = {"unknown_settlement": "settlement", "unknown_district": "district"}
 
@@ -134,9 +174,30 @@ def _where(problem: Problem, tr: Translator) -> str:
         label = column_name(problem.column, tr)
         name = problem.column if label == problem.column else f"{problem.column} ({label})"
         parts.append(_("column {name}").format(name=name))
-    if problem.path:
+    if problem.steps:
+        parts.append(steps_text(problem.steps, tr))
+    elif problem.path:
         parts.append(_("at {path}").format(path=problem.path))
     return ", ".join(parts)
+
+
+def steps_text(steps: Sequence[Step], tr: Translator) -> str:
+    """Where a value of a YAML file is, in words: `settlement sos, caravan 1, number of
+    families` for `settlements[1 'sos'].caravans[1].families`."""
+    words: list[str] = []
+    previous = None
+    for step in steps:
+        if previous in LANGUAGE_FIELDS and step.field in ("az", "en", "ru") and words:
+            words[-1] = column_name(f"{previous}_{step.field}", tr)
+        elif step.item is not None and step.field in ITEMS:
+            item = step.label or tr.number(step.item)
+            words.append(tr.gettext(ITEMS[step.field]).format(item=item))
+        elif step.item is not None:
+            words.append(f"{column_name(step.field, tr)} {tr.number(step.item)}")
+        else:
+            words.append(column_name(step.field, tr))
+        previous = step.field
+    return ", ".join(words)
 
 
 def _value(value: Any, tr: Translator) -> str:
@@ -157,10 +218,12 @@ def _value(value: Any, tr: Translator) -> str:
 def problem_text(problem: Problem, tr: Translator, suggestions: Suggestions) -> str:
     """`Sheet caravans, row 109, column settlement: there is no settlement “soss”. Did you
     mean: sos (Sos)?` — plain text, not escaped."""
-    template = PROBLEMS.get(problem.code)
+    bounds = [BOUNDED[problem.code, k] for k in problem.values if (problem.code, k) in BOUNDED]
+    template = bounds[0] if bounds else PROBLEMS.get(problem.code)
     if template is None:  # a code this view does not know yet: the English line
         return problem.text
-    values = {k: str(v) if k == "first" else _value(v, tr) for k, v in problem.values.items()}
+    numbers = ("first", "line", "position")  # said as they are, not as quantities
+    values = {k: str(v) if k in numbers else _value(v, tr) for k, v in problem.values.items()}
     values.setdefault("value", "—")
     try:
         text = tr.gettext(template).format(**values)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.domain.clock import BAKU
 from bot.i18n import NARROW_NBSP, Translator
 from bot.views import callbacks as cb
-from bot.views.common import button
+from bot.views.common import button, sentence
 
 
 def _moment(moment: dt.datetime, tr: Translator) -> str:
@@ -35,22 +35,26 @@ def goes_out(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> s
         return None
     assert send_at is not None
     text = tr.gettext("🌙 Quiet hours (22:00–09:00 Baku time): it will go out at {moment}.")
-    return text.format(moment=_moment(send_at, tr))
+    return sentence(text, moment=_moment(send_at, tr))
 
 
 def subscribers_told(send_at: dt.datetime | None, now: dt.datetime, tr: Translator) -> str | None:
     """The line of an admin's confirmation when the quiet hours hold what subscribers are
-    told of a caravan: when they will hear of it."""
+    told of a caravan or a housing change: when they will hear of it."""
     if not held(send_at, now):
         return None
     assert send_at is not None
     text = tr.gettext(
         "🌙 Quiet hours (22:00–09:00 Baku time): subscribers will be told at {moment}."
     )
-    return text.format(moment=_moment(send_at, tr))
+    return sentence(text, moment=_moment(send_at, tr))
 
 
-def urgent_keyboard(caravan_id: int, tr: Translator) -> InlineKeyboardMarkup:
-    """🚨 under a confirmation whose notices wait for the end of the quiet hours."""
+def urgent_keyboard(
+    tr: Translator, *, caravan_id: int | None = None, alert_id: int | None = None
+) -> InlineKeyboardMarkup:
+    """🚨 under a confirmation whose notices wait for the end of the quiet hours: those of
+    the caravan, or the one housing alert (its notice id)."""
+    held = str(caravan_id) if alert_id is None else f"{cb.HELD_ALERT}{alert_id}"
     label = "🚨 " + tr.gettext("Urgent: tell them now")
-    return InlineKeyboardMarkup([[button(label, cb.NOTICE_URGENT, str(caravan_id))]])
+    return InlineKeyboardMarkup([[button(label, cb.NOTICE_URGENT, held)]])

@@ -28,17 +28,19 @@ async def _sourced(update: Update, context: BotContext, data: dict[str, Any]) ->
 
 
 async def _when_told(
-    context: BotContext, text: str, caravan_id: int
+    context: BotContext, text: str, *, caravan_id: int | None = None, alert_id: int | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The confirmation, and when the quiet hours hold what subscribers are told of the
-    caravan: when it goes out, with 🚨 to send it now."""
+    caravan (or by the housing alert): when it goes out, with 🚨 to send it now."""
     now = context.state.clock()
+    notices = [alert_id] if caravan_id is None else outbox.caravan_notices(caravan_id)
     async with context.db() as session:
-        send_at = await outbox.held_until(session, caravan_id, now)
+        send_at = await outbox.held_until(session, notices, now)
     line = timing.subscribers_told(send_at, now, context.tr)
     if line is None:
         return text, None
-    return f"{text}\n{line}", timing.urgent_keyboard(caravan_id, context.tr)
+    keyboard = timing.urgent_keyboard(context.tr, caravan_id=caravan_id, alert_id=alert_id)
+    return f"{text}\n{line}", keyboard
 
 
 async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -70,7 +72,7 @@ async def _do_add_caravan(update: Update, context: BotContext, data: dict[str, A
     text = admin_cards.caravan_done(
         caravan, context.tr, _("Caravan #{id} recorded: {place}, {caravan}.")
     )
-    await show(update, context, *await _when_told(context, text, caravan.id))
+    await show(update, context, *await _when_told(context, text, caravan_id=caravan.id))
 
 
 async def _do_set_housing(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -81,7 +83,7 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
         if settlement is None:
             await show(update, context, context._("That settlement no longer exists."))
             return
-        before, after = await editing.set_housing(
+        before, after, alert = await editing.set_housing(
             session,
             settlement,
             as_of=context.today,
@@ -97,11 +99,11 @@ async def _do_set_housing(update: Update, context: BotContext, data: dict[str, A
         )
         await session.commit()
     context.state.delivery.wake()
-    await show(
-        update,
-        context,
-        admin_cards.housing_done(settlement, before, after, context.today, context.tr),
-    )
+    text = admin_cards.housing_done(settlement, before, after, context.today, context.tr)
+    if alert is None:
+        await show(update, context, text)
+        return
+    await show(update, context, *await _when_told(context, text, alert_id=alert.id))
 
 
 async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -134,7 +136,7 @@ async def _do_edit_caravan(update: Update, context: BotContext, data: dict[str, 
     text = admin_cards.caravan_done(
         caravan, context.tr, _("Caravan #{id} corrected: {place}, {caravan}.")
     )
-    await show(update, context, *await _when_told(context, text, caravan.id))
+    await show(update, context, *await _when_told(context, text, caravan_id=caravan.id))
 
 
 async def _do_cancel_caravan(update: Update, context: BotContext, data: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Broadcasts once confirmed: ✅ queues them in the outbox (due after the quiet hours unless
-urgent), the stop button cancels what was not sent, /stats; and 🚨 under a caravan's
-confirmation sends what the quiet hours hold. Each press re-checked on the server; sending
-itself is `bot.delivery`'s job (docs/handlers.md)."""
+urgent), the stop button cancels what was not sent, /stats; and 🚨 under a caravan's or a
+housing change's confirmation sends what the quiet hours hold. Each press re-checked on the
+server; sending itself is `bot.delivery`'s job (docs/handlers.md)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from handlers.common import require_admin, show
 
 
 def _id_of(update: Update) -> int:
-    """The id a button carries (a broadcast's, or a caravan's for 🚨)."""
+    """The id a broadcast's button carries."""
     _prefix, argument = cb.parse(update.callback_query.data)
     return int(argument)
 
@@ -112,26 +112,38 @@ async def show_stats(update: Update, context: BotContext) -> None:
     await show(update, context, text + "\n\n" + "\n".join(lines))
 
 
+async def _release(update: Update, context: BotContext, held: str) -> int:
+    """Make what the quiet hours hold of a caravan (`<id>`) or a housing alert (`h<id>`)
+    due now, audited; how many deliveries."""
+    now = context.state.clock()
+    alert = held.startswith(cb.HELD_ALERT)
+    number = int(held.removeprefix(cb.HELD_ALERT))
+    async with context.db() as session:
+        if alert:
+            place = await outbox.housing_place(session, number)
+            if place is None:
+                return 0
+            action, target = "housing.urgent", f"housing {place}"
+            released = await outbox.send_now(session, [number], now)
+        else:
+            action, target = "caravan.urgent", f"caravan #{number}"
+            released = await outbox.send_now(session, outbox.caravan_notices(number), now)
+        if released:
+            admins.audit(
+                session, update.effective_user.id, action, target, None, {"sent_now": released}
+            )
+        await session.commit()
+    return released
+
+
 async def send_held_now(update: Update, context: BotContext) -> None:
-    """🚨 under a caravan's confirmation: what the quiet hours hold of its notices is due now
-    (audited); the button goes."""
+    """🚨 under a caravan's or a housing change's confirmation: what the quiet hours hold of
+    its notices is due now (audited); the button goes."""
     if not await require_admin(update, context):
         return
     query = update.callback_query
-    caravan_id = _id_of(update)
-    now = context.state.clock()
-    async with context.db() as session:
-        released = await outbox.send_now(session, caravan_id, now)
-        if released:
-            admins.audit(
-                session,
-                update.effective_user.id,
-                "caravan.urgent",
-                f"caravan #{caravan_id}",
-                None,
-                {"sent_now": released},
-            )
-        await session.commit()
+    _prefix, held = cb.parse(query.data)
+    released = await _release(update, context, held)
     if released:
         context.state.delivery.wake()
         answer = context.tr.ngettext(
