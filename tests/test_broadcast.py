@@ -450,7 +450,8 @@ async def test_errors_are_told_apart_in_order(error, kind):
         translators=translators,
         clock=Clock(),
     )
-    application = SimpleNamespace(bot_data=state, bot=SimpleNamespace(send_message=refuse))
+    # the Bot API call outbox sends make (`Sender._call`), refused
+    application = SimpleNamespace(bot_data=state, bot=SimpleNamespace(_post=refuse))
     worker = DeliveryWorker(application)  # type: ignore[arg-type]
     notice = SimpleNamespace(id=1, kind=broadcasts.BROADCAST, payload={"text": "hi"})
     delivery = SimpleNamespace(id=1, chat_id=5, user_id=5, attempts=0, notice=notice, language="en")

@@ -62,11 +62,13 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._claiming: asyncio.Task[int] | None = None  # a claim under way (see `_step`)
+        self._claim_after = 0.0  # no claim before (monotonic): the last one found nothing
         self._held: set[int] = set()  # claimed by this worker, outcome not yet written
         self._queue: deque[outbox.Claimed] = deque()  # claimed, not started yet (in claim order)
         self._held_notices: dict[int, int] = {}  # held broadcast delivery → its notice
         self._sending: set[asyncio.Task[Outcome]] = set()
         self._outcomes: list[Outcome] = []
+        self._recording = 0  # outcomes being written (`_flush`)
         self._renewed = time.monotonic()
         self._progress_checked = 0.0
         self._cancel_checked = 0.0
@@ -79,6 +81,7 @@ class DeliveryWorker:
 
     def wake(self) -> None:
         """Something was enqueued: look at the outbox now rather than at the next poll."""
+        self._claim_after = 0.0
         self._wake.set()
 
     async def scan(self) -> int:
@@ -211,8 +214,11 @@ class DeliveryWorker:
 
     def _claim_due(self) -> bool:
         """Claim when at most a quarter of a batch is left waiting (each claim reads every
-        due row: fewer, larger claims)."""
-        return len(self._queue) <= self.batch // 4 and not self._stopping.is_set()
+        due row: fewer, larger claims), and not again within TICK of a claim that found
+        nothing (unless woken: something was enqueued)."""
+        if self._stopping.is_set() or time.monotonic() < self._claim_after:
+            return False
+        return len(self._queue) <= self.batch // 4
 
     async def _claim_guarded(self) -> int:
         """`_claim` as the loop's background task: its trouble is logged (and the claim
@@ -227,6 +233,8 @@ class DeliveryWorker:
             self._claiming = None
         if claimed:
             self._wake.set()
+        else:
+            self._claim_after = time.monotonic() + TICK
         return claimed
 
     async def _claim(self) -> int:
@@ -254,10 +262,11 @@ class DeliveryWorker:
         return len(deliveries)
 
     def _start_sends(self) -> None:
-        """Start waiting deliveries while fewer than CONCURRENCY are started and unrecorded."""
+        """Start waiting deliveries while fewer than CONCURRENCY are started and unrecorded
+        (sending, finished, or being written)."""
         while (
             self._queue
-            and len(self._sending) + len(self._outcomes) < self.concurrency
+            and len(self._sending) + len(self._outcomes) + self._recording < self.concurrency
             and not self._stopping.is_set()
         ):
             delivery = self._queue.popleft()
@@ -283,6 +292,8 @@ class DeliveryWorker:
             self._outcomes.append(task.result())
         elif not task.cancelled():
             log.error("delivery task failed", exc_info=task.exception())
+        # room for another send (while outcomes are written, too)
+        self._start_sends()
         # half the slots await their outcome's write (or all sends ended): record them,
         # start more, claim more
         if len(self._outcomes) >= self.concurrency // 2 or not self._sending:
@@ -293,6 +304,7 @@ class DeliveryWorker:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
+        self._recording = len(outcomes)
         state = self.state
         try:
             async with state.db() as session:
@@ -316,6 +328,9 @@ class DeliveryWorker:
         except Exception:
             self._outcomes[:0] = outcomes  # written on the next step
             raise
+        finally:
+            self._recording = 0
+            self._start_sends()
         self.sent += len(sent)
         self._held.difference_update(o.delivery.id for o in outcomes)
         for outcome in outcomes:
