@@ -241,7 +241,9 @@ class DeliveryWorker:
         """Claim up to a batch, less what is left waiting; how many were claimed."""
         limit = self.batch - len(self._queue)
         async with self.state.db() as session:
-            ids = await outbox.claim_due(session, self.state.clock(), limit, lease=self.lease)
+            ids = await outbox.claim_due(
+                session, self.state.clock(), limit, lease=self.lease, share=True
+            )
             if not ids:
                 return 0
             self._held.update(ids)
