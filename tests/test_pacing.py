@@ -11,9 +11,12 @@ import time
 from bot.delivery.pacing import CATCH_UP_FROM, WINDOW, Pacer
 
 
-async def _take(pacer: Pacer, count: int, *, stall_after: int | None = None) -> list[float]:
+async def _take(
+    pacer: Pacer, count: int, *, stall_after: int | None = None, pause_after: int | None = None
+) -> list[float]:
     """`count` slots taken by 20 concurrent senders; the loop is blocked 0.3 s (a busy
-    machine, a slow write) once `stall_after` slots were taken."""
+    machine, a slow write) once `stall_after` slots were taken, or the pacer paused 0.4 s
+    (a 429) once `pause_after` were."""
     times: list[float] = []
 
     async def sender() -> None:
@@ -22,6 +25,8 @@ async def _take(pacer: Pacer, count: int, *, stall_after: int | None = None) -> 
             times.append(time.monotonic())
             if stall_after is not None and len(times) == stall_after:
                 time.sleep(0.3)  # noqa: ASYNC251 - blocks the event loop, as a stall does
+            if pause_after is not None and len(times) == pause_after:
+                pacer.pause(0.4)
 
     await asyncio.gather(*(sender() for _ in range(20)))
     return sorted(times)[:count]
@@ -54,3 +59,13 @@ async def test_below_catch_up_from_a_stall_is_not_caught_up():
     times = await _take(Pacer(rate), 40, stall_after=10)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.9 / rate  # evenly spaced, even right after the stall
+
+
+async def test_no_catching_up_on_a_pause_after_a_429():
+    rate = 400.0
+    pacer = Pacer(rate)
+    # a 429 on the 10th slot: every sender waits retry_after, then the pace is even again
+    times = await _take(pacer, 110, pause_after=10)
+    after = times[10:]
+    assert after[0] - times[9] >= 0.39
+    assert after[-1] - after[0] >= 0.9 * 99 / rate

@@ -65,7 +65,7 @@ class Pacer:
 
     async def slot(self) -> None:
         if not self._asking:  # nothing to catch up on from time when nobody asked (idle)
-            self._asked_since = time.monotonic()
+            self._asked_since = max(time.monotonic(), self._paused_until)
         self._asking += 1
         try:
             async with self._lock:
@@ -84,7 +84,9 @@ class Pacer:
             self._asking -= 1
 
     def pause(self, seconds: float) -> None:
+        """After a 429: no slot for `seconds`, and no catching up on them afterwards."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._asked_since = max(self._asked_since, self._paused_until)
 
 
 class ChatTurns:
