@@ -257,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=RATE)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--quick", action="store_true", help="small sizes, to check it runs")
+    parser.add_argument(
+        "--only", choices=("one", "two"), help="one process on SQLite, or two replicas only"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -272,9 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.recipients, args.timeout = 2_000, 90.0
-    with workdir() as folder:
-        one_process(folder, args.recipients, args.rate, args.timeout)
-    two_replicas(args.recipients, args.rate, args.timeout)
+    if args.only != "two":
+        with workdir() as folder:
+            one_process(folder, args.recipients, args.rate, args.timeout)
+    if args.only != "one":
+        two_replicas(args.recipients, args.rate, args.timeout)
     return 0
 
 

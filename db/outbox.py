@@ -359,6 +359,7 @@ async def claim_due(
     *,
     lease: float = 60.0,
     wall: dt.datetime | None = None,
+    share: bool = False,
 ) -> list[int]:
     """Claim up to `limit` deliveries — due pending ones, and those another worker claimed
     more than `lease` seconds ago without finishing (it crashed; live workers renew their
@@ -379,7 +380,11 @@ async def claim_due(
     do: the query's snapshot is taken before it locks, so a claimer could get a chat's lock
     just after another one committed its claim of that chat and still see the chat free.
     Sending (the slow part) stays parallel. SQLite runs one worker, whose own per-chat wait
-    (`bot.delivery.worker`) is enough there."""
+    (`bot.delivery.worker`) is enough there.
+
+    With `share`, when fewer than 2 × `limit` are claimable, only half of them (rounded up)
+    are claimed: the last rows of a broadcast are then shared by the replicas, rather than
+    all queued behind one while the others have nothing left to send."""
     wall = wall or wall_clock()
     stale_before = wall - dt.timedelta(seconds=lease)
     claimable = _claimable(now, stale_before)
@@ -390,13 +395,15 @@ async def claim_due(
         await session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
         spaced_after = wall - dt.timedelta(seconds=PER_CHAT_INTERVAL)
         due = due.where(~_chat_busy(stale_before, spaced_after))
-    due = due.order_by(Delivery.not_before, Delivery.id).limit(limit)
+    due = due.order_by(Delivery.not_before, Delivery.id).limit(2 * limit if share else limit)
     ids: list[int] = []
     chats: set[int] = set()
     for delivery_id, chat_id in await session.execute(lock_rows(due, dialect)):
         if not spaced or chat_id not in chats:  # one per chat: the next waits its second
             ids.append(delivery_id)
             chats.add(chat_id)
+    if share:
+        ids = ids[: min(limit, (len(ids) + 1) // 2)]
     if not ids:
         await session.commit()
         return []

@@ -427,6 +427,26 @@ async def test_a_claim_is_a_lease_renewed_by_its_worker(database_url):
         assert await outbox.claim_due(session, clock(), 10, lease=30, wall=soon) == []
 
 
+async def test_a_shared_claim_leaves_half_of_the_last_rows(database_url):
+    """With `share`, the last rows of a broadcast are split between replicas: while 2 ×
+    the limit or more are due a claim takes the limit, then half of what is left."""
+    api, clock = FakeBotAPI(), Clock()
+    await add_users(database_url, api, range(29_001, 29_011), languages=("en",))
+    async with database(database_url) as session:
+        await outbox.add_notice(
+            session,
+            key="broadcast:share",
+            kind=broadcasts.BROADCAST,
+            now=clock(),
+            recipients=broadcasts.recipients("all"),
+            payload={"text": "x"},
+        )
+        await session.commit()
+        claims = [await outbox.claim_due(session, clock(), 4, share=True) for _ in range(5)]
+    assert [len(ids) for ids in claims] == [4, 3, 2, 1, 0]
+    assert len({i for ids in claims for i in ids}) == 10  # each row claimed once
+
+
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
@@ -450,7 +470,8 @@ async def test_errors_are_told_apart_in_order(error, kind):
         translators=translators,
         clock=Clock(),
     )
-    application = SimpleNamespace(bot_data=state, bot=SimpleNamespace(send_message=refuse))
+    # the Bot API call outbox sends make (`Sender._call`), refused
+    application = SimpleNamespace(bot_data=state, bot=SimpleNamespace(_post=refuse))
     worker = DeliveryWorker(application)  # type: ignore[arg-type]
     notice = SimpleNamespace(id=1, kind=broadcasts.BROADCAST, payload={"text": "hi"})
     delivery = SimpleNamespace(id=1, chat_id=5, user_id=5, attempts=0, notice=notice, language="en")

@@ -61,11 +61,14 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._claiming: asyncio.Task[int] | None = None  # a claim under way (see `_step`)
+        self._claim_after = 0.0  # no claim before (monotonic): the last one found nothing
         self._held: set[int] = set()  # claimed by this worker, outcome not yet written
         self._queue: deque[outbox.Claimed] = deque()  # claimed, not started yet (in claim order)
         self._held_notices: dict[int, int] = {}  # held broadcast delivery → its notice
         self._sending: set[asyncio.Task[Outcome]] = set()
         self._outcomes: list[Outcome] = []
+        self._recording = 0  # outcomes being written (`_flush`)
         self._renewed = time.monotonic()
         self._progress_checked = 0.0
         self._cancel_checked = 0.0
@@ -78,6 +81,7 @@ class DeliveryWorker:
 
     def wake(self) -> None:
         """Something was enqueued: look at the outbox now rather than at the next poll."""
+        self._claim_after = 0.0
         self._wake.set()
 
     async def scan(self) -> int:
@@ -105,7 +109,7 @@ class DeliveryWorker:
         """Send until nothing is due and nothing is held, then return (for `--drain`)."""
         try:
             while True:
-                claimed = await self._step()
+                claimed = await self._step(wait_for_claim=True)
                 if not claimed and not self._held and not await self._waiting():
                     break
                 if not claimed:
@@ -135,21 +139,26 @@ class DeliveryWorker:
         finally:
             await self._shutdown()
 
-    async def _step(self) -> int:
-        """Write finished outcomes, renew leases, claim more if few are left waiting, start
-        sends while there is room; how many were claimed. Database trouble is logged and
-        retried on the next step (the sends already claimed go on meanwhile)."""
-        claimed = 0
+    async def _step(self, *, wait_for_claim: bool = False) -> int:
+        """Write finished outcomes, renew leases, start a claim if few are left waiting,
+        start sends while there is room; how many were claimed (with `wait_for_claim`; else
+        the claim runs on in the background, and the loop goes on writing outcomes and
+        starting sends meanwhile). Database trouble is logged and retried on the next step
+        (the sends already claimed go on meanwhile)."""
         try:
             await self._flush()
             await self._renew()
             await self._refresh_cancelled()
-            claimed = await self._claim()
         except Exception:  # e.g. the database is briefly unreachable: keep going
             log.exception("delivery step failed; retrying shortly")
             self._start_sends()
             await asyncio.sleep(TICK)
             return 0
+        if self._claiming is None and self._claim_due():
+            self._claiming = asyncio.create_task(self._claim_guarded(), name="delivery claim")
+        claimed = 0
+        if wait_for_claim and self._claiming is not None:
+            claimed = await asyncio.shield(self._claiming)
         self._start_sends()
         return claimed
 
@@ -181,6 +190,9 @@ class DeliveryWorker:
 
     async def _shutdown(self) -> None:
         """Let sends in flight end (bounded), record them, and park what was never sent."""
+        if self._claiming is not None:  # its rows become held, then are parked with the rest
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._claiming), STOP_TIMEOUT)
         self._queue.clear()  # never started: parked with the rest below
         for task in self._sending - self.sender.in_request:  # still waiting for a turn: not sent
             task.cancel()
@@ -200,14 +212,38 @@ class DeliveryWorker:
 
     # ---------------------------------------------------------------- claiming and recording
 
-    async def _claim(self) -> int:
+    def _claim_due(self) -> bool:
         """Claim when at most a quarter of a batch is left waiting (each claim reads every
-        due row: fewer, larger claims); how many were claimed."""
-        if len(self._queue) > self.batch // 4 or self._stopping.is_set():
-            return 0
+        due row: fewer, larger claims), and not again within TICK of a claim that found
+        nothing (unless woken: something was enqueued)."""
+        if self._stopping.is_set() or time.monotonic() < self._claim_after:
+            return False
+        return len(self._queue) <= self.batch // 4
+
+    async def _claim_guarded(self) -> int:
+        """`_claim` as the loop's background task: its trouble is logged (and the claim
+        made again on a later step), and the loop woken when it claimed some."""
+        claimed = 0
+        try:
+            claimed = await self._claim()
+        except Exception:
+            log.exception("delivery claim failed; retrying shortly")
+            await asyncio.sleep(TICK)
+        finally:
+            self._claiming = None
+        if claimed:
+            self._wake.set()
+        else:
+            self._claim_after = time.monotonic() + TICK
+        return claimed
+
+    async def _claim(self) -> int:
+        """Claim up to a batch, less what is left waiting; how many were claimed."""
         limit = self.batch - len(self._queue)
         async with self.state.db() as session:
-            ids = await outbox.claim_due(session, self.state.clock(), limit, lease=self.lease)
+            ids = await outbox.claim_due(
+                session, self.state.clock(), limit, lease=self.lease, share=True
+            )
             if not ids:
                 return 0
             self._held.update(ids)
@@ -228,10 +264,11 @@ class DeliveryWorker:
         return len(deliveries)
 
     def _start_sends(self) -> None:
-        """Start waiting deliveries while fewer than CONCURRENCY are started and unrecorded."""
+        """Start waiting deliveries while fewer than CONCURRENCY are started and unrecorded
+        (sending, finished, or being written)."""
         while (
             self._queue
-            and len(self._sending) + len(self._outcomes) < self.concurrency
+            and len(self._sending) + len(self._outcomes) + self._recording < self.concurrency
             and not self._stopping.is_set()
         ):
             delivery = self._queue.popleft()
@@ -257,6 +294,8 @@ class DeliveryWorker:
             self._outcomes.append(task.result())
         elif not task.cancelled():
             log.error("delivery task failed", exc_info=task.exception())
+        # room for another send (while outcomes are written, too)
+        self._start_sends()
         # half the slots await their outcome's write (or all sends ended): record them,
         # start more, claim more
         if len(self._outcomes) >= self.concurrency // 2 or not self._sending:
@@ -267,6 +306,7 @@ class DeliveryWorker:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
+        self._recording = len(outcomes)
         state = self.state
         try:
             async with state.db() as session:
@@ -290,6 +330,9 @@ class DeliveryWorker:
         except Exception:
             self._outcomes[:0] = outcomes  # written on the next step
             raise
+        finally:
+            self._recording = 0
+            self._start_sends()
         self.sent += len(sent)
         self._held.difference_update(o.delivery.id for o in outcomes)
         for outcome in outcomes:
