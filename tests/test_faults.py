@@ -259,6 +259,12 @@ async def fail(update: Update, context: object) -> None:
     _ = 1 / 0
 
 
+async def reported(api: FakeBotAPI, n: int) -> None:
+    """Until the admin (777) has `n` error reports, beyond the two /errors replies."""
+    with contextlib.suppress(TimeoutError):  # the count is asserted by the caller
+        await api.wait_for(lambda: len(api.bot_messages(777)) >= 2 + n, timeout=5)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_error_reports_reach_opted_in_admins_once_a_minute_per_kind(
     database_url: str, monkeypatch: pytest.MonkeyPatch
@@ -278,6 +284,7 @@ async def test_error_reports_reach_opted_in_admins_once_a_minute_per_kind(
 
         reply = await user.say("/boom")
         assert "Что-то пошло не так" in reply["text"]
+        await reported(api, 1)  # the report may follow the user's reply
         reports = api.bot_messages(777)[2:]
         assert len(reports) == 1
         report = reports[0]["text"]
@@ -289,6 +296,7 @@ async def test_error_reports_reach_opted_in_admins_once_a_minute_per_kind(
             await user.say("/boom now")
         assert len(api.bot_messages(777)) == 3
         await user.say("/bang my secret words")  # another kind: reported, escaped, no words
+        await reported(api, 2)
         reports = api.bot_messages(777)[2:]
         assert len(reports) == 2 and "ValueError" in reports[1]["text"]
         assert "secret" not in reports[1]["text"]
@@ -296,6 +304,7 @@ async def test_error_reports_reach_opted_in_admins_once_a_minute_per_kind(
 
         monkeypatch.setattr(handlers.errors, "REPORT_INTERVAL", 0.0)  # a minute later
         await user.say("/boom")
+        await reported(api, 3)
         reports = api.bot_messages(777)[2:]
         assert len(reports) == 3 and "4 more errors of this kind" in reports[2]["text"]
 
