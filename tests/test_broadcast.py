@@ -316,8 +316,7 @@ async def test_reply_to_a_message_copies_it(database_url):
         await add_users(database_url, api, [25_001, 25_002], follow="sos")
         original = api.send_text("<b>not markup</b> but bold", user_id=ADMIN)["message"]
         await api.wait_idle(quiet=0.3)
-        command = api.send_text("/broadcast sos", user_id=ADMIN)["message"]
-        command["reply_to_message"] = original
+        api.send_text("/broadcast sos", user_id=ADMIN, reply_to=original["message_id"])
         await api.wait_idle(quiet=0.5)
         copies = api.calls_to("copyMessage")
         assert [c.params["chat_id"] for c in copies] == [ADMIN]  # the preview is the copy
