@@ -4,31 +4,29 @@ one with `/setcontact` and remove one with `/delcontact`, each after a preview a
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.domain.contacts import ContactError, parse_setcontact
 from bot.views import callbacks as cb
 from bot.views import contacts as texts
-from bot.views.common import Keyboard, button, escape
+from bot.views.common import escape
 from db import admins, contacts, pending
 from db.models import District
 from handlers.common import (
     ALL_WORDS,
+    button_expired,
     command_text,
+    confirm_preview,
     district_of,
     is_admin,
     place_query,
+    reply_html,
     require_admin,
     show,
 )
 
-PENDING_TTL = dt.timedelta(hours=1)
-MAX_PENDING = 20  # per admin
 SET, DELETE = "contact:set", "contact:delete"
 
 
@@ -114,14 +112,14 @@ async def delete_contact(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("#").isdigit() or args[0].lstrip("#") == "0":
-        await _reply(update, texts.usage("delcontact", context.tr))
+        await reply_html(update, texts.usage("delcontact", context.tr))
         return
     target = int(args[0].lstrip("#"))
     async with context.db() as session:
         row = await contacts.contact(session, target)
         preview = texts.delete_preview(row, context.tr) if row else None
     if preview is None:
-        await _reply(update, context._("There is no contact #{id}.").format(id=target))
+        await reply_html(update, context._("There is no contact #{id}.").format(id=target))
         return
     payload = {"id": target}
     await _preview(update, context, DELETE, payload, preview, context._("Remove the contact"))
@@ -136,7 +134,7 @@ async def confirm(update: Update, context: BotContext) -> None:
         context.db, token, update.effective_user.id, (SET, DELETE), now=context.state.clock()
     )
     if taken is None:
-        await _expired(update, context)
+        await button_expired(update, context)
         return
     await update.callback_query.answer()
     actor, data = update.effective_user.id, taken.payload
@@ -191,30 +189,6 @@ async def abort(update: Update, context: BotContext) -> None:
     await show(update, context, "↩️ " + context._("Cancelled. Nothing was changed."))
 
 
-async def _preview(
-    update: Update, context: BotContext, kind: str, payload: dict, text: str, confirm_label: str
-) -> None:
-    token = await pending.put(
-        context.db,
-        update.effective_user.id,
-        kind,
-        payload,
-        now=context.state.clock(),
-        ttl=PENDING_TTL,
-        keep=MAX_PENDING,
-        group=(SET, DELETE),
-    )
-    markup = Keyboard(
-        [
-            [
-                button("✅ " + confirm_label, cb.CONTACT_CONFIRM, token),
-                button("↩️ " + context._("Cancel"), cb.CONTACT_ABORT, token),
-            ]
-        ]
-    )
-    await show(update, context, text, markup)
-
-
 async def _refuse(
     update: Update, context: BotContext, command: str, code: str, place: str | None = None
 ) -> None:
@@ -224,20 +198,7 @@ async def _refuse(
         reason = "⚠️ " + context._("I could not find a district called “{query}”.").format(
             query=escape(place[:100])
         )
-    await _reply(update, reason + "\n\n" + texts.usage(command, context.tr))
-
-
-async def _reply(update: Update, text: str) -> None:
-    await update.effective_message.reply_text(
-        text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-    )
-
-
-async def _expired(update: Update, context: BotContext) -> None:
-    await update.callback_query.answer(
-        context._("This button has expired or was already used. Send the command again."),
-        show_alert=True,
-    )
+    await reply_html(update, reason + "\n\n" + texts.usage(command, context.tr))
 
 
 HANDLERS: list[BaseHandler] = [
@@ -248,3 +209,19 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(confirm, pattern=cb.pattern(cb.CONTACT_CONFIRM)),
     CallbackQueryHandler(abort, pattern=cb.pattern(cb.CONTACT_ABORT)),
 ]
+
+
+async def _preview(
+    update: Update, context: BotContext, kind: str, payload: dict, text: str, label: str
+) -> None:
+    await confirm_preview(
+        update,
+        context,
+        text,
+        kind=kind,
+        payload=payload,
+        group=(SET, DELETE),
+        label=label,
+        confirm=cb.CONTACT_CONFIRM,
+        abort=cb.CONTACT_ABORT,
+    )

@@ -5,10 +5,7 @@ question goes to a person (`handlers.common.questions.faq_offer`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
@@ -16,21 +13,22 @@ from bot.domain.faq import DraftError, parse_addfaq
 from bot.places import Found
 from bot.views import callbacks as cb
 from bot.views import faq as texts
-from bot.views.common import Keyboard, button, escape, settlement_or_district_name
+from bot.views.common import escape, settlement_or_district_name
 from db import admins, faq, pending, tickets
 from db.models import District, FaqEntry, Settlement
 from handlers.common import (
     ALL_WORDS,
+    button_expired,
     command_text,
+    confirm_preview,
     district_of,
     is_admin,
     place_query,
+    reply_html,
     require_admin,
     show,
 )
 
-PENDING_TTL = dt.timedelta(hours=1)
-MAX_PENDING = 20  # per admin
 ADD, DELETE = "faq:add", "faq:delete"
 Place = Settlement | District | None
 
@@ -102,13 +100,13 @@ async def delete_faq(update: Update, context: BotContext) -> None:
     args = context.args or []
     target = args[0].lstrip("#") if len(args) == 1 else ""
     if not target.isdigit() or int(target) == 0:
-        await _reply(update, texts.usage("delfaq", context.tr))
+        await reply_html(update, texts.usage("delfaq", context.tr))
         return
     async with context.db() as session:
         entry = await faq.entry(session, int(target))
         preview = texts.delete_preview(entry, context.tr) if entry else None
     if preview is None:
-        await _reply(update, context._("There is no FAQ entry #{id}.").format(id=int(target)))
+        await reply_html(update, context._("There is no FAQ entry #{id}.").format(id=int(target)))
         return
     payload = {"id": int(target)}
     await _preview(update, context, DELETE, payload, preview, context._("Remove the entry"))
@@ -122,7 +120,7 @@ async def confirm(update: Update, context: BotContext) -> None:
     actor = update.effective_user.id
     taken = await pending.take(context.db, token, actor, (ADD, DELETE), now=context.state.clock())
     if taken is None:
-        await _expired(update, context)
+        await button_expired(update, context)
         return
     await update.callback_query.answer()
     data = taken.payload
@@ -182,30 +180,6 @@ async def answered(update: Update, context: BotContext) -> None:
     await show(update, context, text)
 
 
-async def _preview(
-    update: Update, context: BotContext, kind: str, payload: dict, text: str, confirm_label: str
-) -> None:
-    token = await pending.put(
-        context.db,
-        update.effective_user.id,
-        kind,
-        payload,
-        now=context.state.clock(),
-        ttl=PENDING_TTL,
-        keep=MAX_PENDING,
-        group=(ADD, DELETE),
-    )
-    markup = Keyboard(
-        [
-            [
-                button("✅ " + confirm_label, cb.FAQ_CONFIRM, token),
-                button("↩️ " + context._("Cancel"), cb.FAQ_ABORT, token),
-            ]
-        ]
-    )
-    await show(update, context, text, markup)
-
-
 def _not_one(context: BotContext, text: str, found: Found) -> str:
     """Why `text` is not one place: nothing, or several, by name."""
     names = [
@@ -219,20 +193,7 @@ def _not_one(context: BotContext, text: str, found: Found) -> str:
 
 
 async def _refuse(update: Update, context: BotContext, reason: str) -> None:
-    await _reply(update, reason + "\n\n" + texts.usage("addfaq", context.tr))
-
-
-async def _reply(update: Update, text: str) -> None:
-    await update.effective_message.reply_text(
-        text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-    )
-
-
-async def _expired(update: Update, context: BotContext) -> None:
-    await update.callback_query.answer(
-        context._("This button has expired or was already used. Send the command again."),
-        show_alert=True,
-    )
+    await reply_html(update, reason + "\n\n" + texts.usage("addfaq", context.tr))
 
 
 HANDLERS: list[BaseHandler] = [
@@ -243,3 +204,19 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(abort, pattern=cb.pattern(cb.FAQ_ABORT)),
     CallbackQueryHandler(answered, pattern=cb.pattern(cb.FAQ_ANSWERED)),
 ]
+
+
+async def _preview(
+    update: Update, context: BotContext, kind: str, payload: dict, text: str, label: str
+) -> None:
+    await confirm_preview(
+        update,
+        context,
+        text,
+        kind=kind,
+        payload=payload,
+        group=(ADD, DELETE),
+        label=label,
+        confirm=cb.FAQ_CONFIRM,
+        abort=cb.FAQ_ABORT,
+    )

@@ -28,7 +28,9 @@ from handlers.admin.pending import CONFIRMABLE, PICKING, STORED_KINDS, Pending, 
 from handlers.admin.people import ACTIONS as ADMIN_ACTIONS
 from handlers.admin.people import manage_admins
 from handlers.admin.previews import cancel_preview, preview, with_settlement
-from handlers.admin.replies import expired, missing_source, reply, usage
+from handlers.admin.replies import missing_source, usage
+from handlers.common import button_expired as expired
+from handlers.common import reply_html as reply
 from handlers.common import require_admin, show
 
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50

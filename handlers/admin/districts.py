@@ -12,8 +12,9 @@ from bot.views.common import escape
 from db import admins, tickets
 from db.models import District
 from handlers.admin.arguments import ID, ArgError
-from handlers.admin.replies import actor, reply, usage
+from handlers.admin.replies import actor, usage
 from handlers.common import is_admin
+from handlers.common import reply_html as reply
 
 
 def district_named(found: Found) -> District | None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +11,8 @@ from telegram import Update
 from bot.context import BotContext
 from db import pending as pending_store
 from handlers.admin.replies import actor
+from handlers.common import MAX_PENDING, PENDING_TTL
 
-PENDING_TTL = dt.timedelta(hours=1)  # how long a ✅ button stays valid
-MAX_PENDING = 20  # per admin; the oldest are dropped
 # what a ✅ can do; stored as `admin:<kind>`, and `admin:pick` while the place is ambiguous
 ACTION_KINDS = (
     "addcaravan",

@@ -19,7 +19,8 @@ from db import admins, editing, users
 from handlers.admin.arguments import ID, ArgError
 from handlers.admin.districts import take_districts
 from handlers.admin.pending import Pending, remember
-from handlers.admin.replies import actor, reply, usage
+from handlers.admin.replies import actor, usage
+from handlers.common import reply_html as reply
 from handlers.common import require_admin, show
 
 CONFIGURED = _(

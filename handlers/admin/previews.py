@@ -15,8 +15,9 @@ from db import editing, outbox
 from db.models import Settlement
 from handlers.admin.arguments import ArgError, check_plan
 from handlers.admin.pending import Pending, remember
-from handlers.admin.replies import reply, reply_with, usage
+from handlers.admin.replies import reply_with, usage
 from handlers.common import place_query, show
+from handlers.common import reply_html as reply
 
 MAX_CHOICES = 10
 CARAVAN_LIST = 15

@@ -12,16 +12,11 @@ from bot.context import BotContext
 from bot.views import admin as admin_cards
 from bot.views.common import escape
 from handlers.admin.arguments import ArgError, Term
+from handlers.common import reply_html as reply
 
 
 def actor(update: Update) -> int:
     return update.effective_user.id
-
-
-async def reply(update: Update, text: str) -> None:
-    await update.effective_message.reply_text(
-        text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-    )
 
 
 async def usage(update: Update, context: BotContext, command: str, error: ArgError) -> None:
@@ -36,19 +31,12 @@ async def usage(update: Update, context: BotContext, command: str, error: ArgErr
 
 async def missing_source(update: Update, context: BotContext) -> None:
     """A public figure needs a source: ask for it, with the admin's own command to complete;
-    a reply to the question is the source (`handlers.admin.sourcing`)."""
+    a reply to the question is the source (`handlers.admin.source_reply`)."""
     typed = " ".join((update.effective_message.text or "").split())
     await update.effective_message.reply_text(
         admin_cards.source_prompt(typed, context.tr),
         parse_mode=ParseMode.HTML,
         reply_markup=ForceReply(input_field_placeholder=context._("a link or an office")),
-    )
-
-
-async def expired(update: Update, context: BotContext) -> None:
-    await update.callback_query.answer(
-        context._("This button has expired or was already used. Send the command again."),
-        show_alert=True,
     )
 
 

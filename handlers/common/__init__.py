@@ -23,13 +23,13 @@ from bot.views import callbacks as cb
 from bot.views import poster as qr
 from bot.views import support as asking
 from bot.views.caravans import calendar_button, caravans_view
-from bot.views.common import Keyboard, settlement_or_district_name
+from bot.views.common import Keyboard, button, settlement_or_district_name
 from bot.views.districts import choices_keyboard, district_view, regions_view
 from bot.views.menu import main_menu, total_line
 from bot.views.settlement import settlement_card, settlement_keyboard
 from bot.views.split import split_html
 from bot.views.subscriptions import subscriptions_view
-from db import admins, users
+from db import admins, pending, users
 from db.models import District, Settlement
 from db.session import is_unavailable
 from db.snapshot import PlaceData
@@ -106,6 +106,61 @@ async def tell_user(update: Update, context: BotContext, error: BaseException | 
         await update.effective_chat.send_message(text)
     except Exception:  # the error may be the Bot API itself; the log has it
         log.warning("could not tell the user about the error", exc_info=True)
+
+
+# ------------------------------------------------------------------ admin replies
+
+PENDING_TTL = dt.timedelta(hours=1)  # how long a ✅ button stays valid
+MAX_PENDING = 20  # per admin and group of kinds; the oldest are dropped
+
+
+async def reply_html(update: Update, text: str) -> None:
+    """Reply in HTML, without link previews (what admin commands answer with)."""
+    await update.effective_message.reply_text(
+        text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+    )
+
+
+async def button_expired(update: Update, context: BotContext) -> None:
+    await update.callback_query.answer(
+        context._("This button has expired or was already used. Send the command again."),
+        show_alert=True,
+    )
+
+
+async def confirm_preview(
+    update: Update,
+    context: BotContext,
+    text: str,
+    *,
+    kind: str,
+    payload: dict,
+    group: tuple[str, ...],
+    label: str,
+    confirm: str,
+    abort: str,
+) -> None:
+    """Keep an admin's action (`db.pending`) and show `text` with ✅ `label` (callback
+    `confirm:<token>`) and ↩️ Cancel (`abort:<token>`)."""
+    token = await pending.put(
+        context.db,
+        update.effective_user.id,
+        kind,
+        payload,
+        now=context.state.clock(),
+        ttl=PENDING_TTL,
+        keep=MAX_PENDING,
+        group=group,
+    )
+    markup = Keyboard(
+        [
+            [
+                button("✅ " + label, confirm, token),
+                button("↩️ " + context._("Cancel"), abort, token),
+            ]
+        ]
+    )
+    await show(update, context, text, markup)
 
 
 # ------------------------------------------------------------------ the admin check
